@@ -1,0 +1,156 @@
+"""`portal`: one command per step (db, demo, ingest, compute, serve) and `up` for all.
+
+Every step is safe to repeat. Errors a user can fix print one line and exit 1.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from portal.errors import UserError
+from portal.settings import DATASETS_DIR, REPO, get_settings
+
+app = typer.Typer(help="Omgevingsmonitor Den Haag: set up, load, compute and serve.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+
+def _db_url() -> str:
+    from portal.db.connect import prepare
+
+    return prepare(get_settings())
+
+
+@app.command()
+def db() -> None:
+    """Start the private cluster (without DATABASE_URL), create the database, migrate."""
+    from portal.db.connect import connect
+    from portal.db.migrate import migrate
+
+    url = _db_url()
+    with connect(url) as conn:
+        applied = migrate(conn)
+    out.print(f"database ready ({len(applied)} migration(s) applied)")
+
+
+@app.command()
+def demo(seed: int = 518) -> None:
+    """Generate the seeded demo data that demo manifests (key `generator`) read."""
+    from portal.ingest.demo import generate_no2
+
+    target = DATASETS_DIR / "generated" / "no2"
+    paths = generate_no2(target, DATASETS_DIR / "cbs-buurten-2024" / "buurten_2024_gm0518_rd.geojson",
+                         DATASETS_DIR / "lml-stations" / "lml_stations_denhaag_2013.csv", seed=seed)
+    out.print(f"demo data: {len(paths)} files in {target.relative_to(REPO)} (seed {seed})")
+
+
+@app.command()
+def ingest(
+    datasets: Annotated[list[str] | None, typer.Argument(help="dataset ids; default all")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="fail on any quarantined row")] = False,
+) -> None:
+    """Load datasets (a new version each, atomically; unchanged files are skipped)."""
+    from portal.db.connect import connect
+    from portal.ingest.load import load
+    from portal.ingest.manifest import select
+
+    manifests = select(datasets)
+    url = _db_url()
+    table = Table("dataset", "version", "read", "loaded", "repaired", "quarantined", "result")
+    failed = False
+    with connect(url, autocommit=True) as conn, Progress(console=err, transient=True) as progress:
+        task = progress.add_task("ingest", total=len(manifests))
+        for m in manifests:
+            progress.update(task, description=f"ingest {m.id}")
+            r = load(conn, m, dry_run=dry_run)
+            bad = bool(r.rejected) and strict
+            failed |= bad
+            result = "unchanged" if r.skipped else ("dry run" if dry_run else "loaded")
+            if bad:
+                result = "REJECTED (--strict)"
+            table.add_row(m.id, str(r.version), str(r.read), str(r.loaded), str(r.repaired),
+                          str(len(r.rejected)), result)
+            progress.advance(task)
+    out.print(table)
+    if failed:
+        raise UserError("some datasets have quarantined rows (see monitor.quarantine)")
+
+
+@app.command()
+def compute() -> None:
+    """Recompute area indicator values and their status against the vocabulary's norms."""
+    from portal.db.connect import connect
+    from portal.indicators.compute import compute as run
+
+    settings = get_settings()
+    with connect(_db_url(), autocommit=True) as conn:
+        timings = run(conn, settings.attention_margin_fraction)
+    out.print("computed: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+
+
+@app.command()
+def serve() -> None:
+    """Serve the portal (/) and the OGC API (/ogc) on one port."""
+    import uvicorn
+
+    from portal.web.app import create_app
+
+    settings = get_settings()
+    _check_port_free(settings.host, settings.port)
+    url = _db_url()
+    application = create_app(settings, url)
+    out.print(f"serving on {settings.public_url}/ (OGC API: {settings.public_url}/ogc)")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command()
+def up() -> None:
+    """Everything in order: db, demo (if missing), ingest, compute, serve."""
+    settings = get_settings()
+    _check_port_free(settings.host, settings.port)
+    db()
+    if not (DATASETS_DIR / "generated" / "no2").exists():
+        demo()
+    ingest(None, False, False)
+    compute()
+    serve()
+
+
+@app.command("stop-db")
+def stop_db() -> None:
+    """Stop the private cluster (data is kept under var/pgdata)."""
+    from portal.db import cluster
+
+    cluster.stop()
+    out.print("private cluster stopped")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            raise UserError(f"port {port} on {host} is already in use: stop the program using it "
+                            "or choose another port with OM_PORT=…") from None
+
+
+def main() -> None:
+    try:
+        app()
+    except UserError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

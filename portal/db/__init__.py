@@ -1,0 +1,1 @@
+"""Database layer: the private cluster, connections and versioned migrations."""

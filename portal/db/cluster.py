@@ -1,0 +1,127 @@
+"""A private PostGIS cluster under var/pgdata, for when no DATABASE_URL is given.
+
+It listens on loopback only (and a Unix socket inside the data folder), so a
+developer machine's own PostgreSQL on 5432 is never touched. When run as root
+(CI, containers) the server runs as the `postgres` OS user, because PostgreSQL
+refuses to run as root.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+from portal.errors import UserError
+from portal.settings import VAR_DIR, Settings
+
+PGDATA = VAR_DIR / "pgdata"
+PGLOG = VAR_DIR / "postgres.log"
+SUPERUSER = "postgres"
+
+
+def _bindir() -> Path:
+    """Newest installed PostgreSQL whose share dir has the PostGIS extension."""
+    root = Path("/usr/lib/postgresql")
+    versions = sorted(
+        (p for p in root.glob("*") if p.name.isdigit()), key=lambda p: int(p.name), reverse=True
+    ) if root.exists() else []
+    for v in versions:
+        if (Path("/usr/share/postgresql") / v.name / "extension" / "postgis.control").exists():
+            return v / "bin"
+    raise UserError(
+        "PostgreSQL with PostGIS is not installed: run `make run` (it installs "
+        "postgresql and postgresql-*-postgis-3 with apt) or set DATABASE_URL."
+    )
+
+
+def _run_as_owner(args: list[str]) -> subprocess.CompletedProcess:
+    if os.geteuid() == 0:
+        args = ["runuser", "-u", SUPERUSER, "--", *args]
+    return subprocess.run(args, capture_output=True, text=True, check=False)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _status() -> bool:
+    return _run_as_owner([str(_bindir() / "pg_ctl"), "status", "-D", str(PGDATA)]).returncode == 0
+
+
+def url(settings: Settings, dbname: str | None = None) -> str:
+    return (
+        f"postgresql://{SUPERUSER}@127.0.0.1:{settings.embedded_pg_port}/"
+        f"{dbname or settings.database_name}"
+    )
+
+
+def ensure_running(settings: Settings) -> None:
+    """Create (once) and start (if stopped) the private cluster. Safe to repeat."""
+    bindir = _bindir()
+    if not (PGDATA / "PG_VERSION").exists():
+        _init(bindir)
+    if _status():
+        return
+    if _port_open(settings.embedded_pg_port):
+        raise UserError(
+            f"port {settings.embedded_pg_port} is in use by another program: stop it or set "
+            "OM_EMBEDDED_PG_PORT to a free port (or set DATABASE_URL to use your own server)."
+        )
+    res = _run_as_owner([
+        str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(PGDATA), "-l", str(PGLOG),
+        "-o", (f"-p {settings.embedded_pg_port} -c listen_addresses=127.0.0.1 "
+              f"-k {PGDATA}"),
+    ])
+    if res.returncode != 0:
+        tail = PGLOG.read_text(errors="replace").strip().splitlines()[-3:] if PGLOG.exists() else []
+        raise UserError(
+            f"the private PostgreSQL cluster in {PGDATA} did not start: "
+            + " | ".join(tail or [res.stderr.strip()])
+        )
+
+
+def stop() -> None:
+    if (PGDATA / "PG_VERSION").exists() and _status():
+        _run_as_owner([str(_bindir() / "pg_ctl"), "stop", "-m", "fast", "-D", str(PGDATA)])
+
+
+def _init(bindir: Path) -> None:
+    VAR_DIR.mkdir(exist_ok=True)
+    if PGDATA.exists():
+        shutil.rmtree(PGDATA)  # a half-made cluster from an interrupted run
+    PGDATA.mkdir(mode=0o700)
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam(SUPERUSER)
+        os.chown(PGDATA, pw.pw_uid, pw.pw_gid)
+        PGLOG.touch()
+        os.chown(PGLOG, pw.pw_uid, pw.pw_gid)
+        _check_traversable(PGDATA)
+    res = _run_as_owner([
+        str(bindir / "initdb"), "-D", str(PGDATA), "-U", SUPERUSER, "--auth=trust",
+        "--encoding=UTF8", "--locale=C.UTF-8",
+    ])
+    if res.returncode != 0:
+        shutil.rmtree(PGDATA, ignore_errors=True)
+        raise UserError(f"initdb failed for {PGDATA}: {res.stderr.strip().splitlines()[-1]}")
+    # Loopback only; trust is fine for a private development cluster that
+    # accepts no outside connections.
+    with open(PGDATA / "postgresql.conf", "a", encoding="utf-8") as fh:
+        fh.write("\n# omgevingsmonitor\nfsync = on\nshared_buffers = 256MB\n"
+                 "work_mem = 32MB\nmax_connections = 100\n")
+
+
+def _check_traversable(path: Path) -> None:
+    for parent in path.parents:
+        if parent == Path("/"):
+            break
+        if not os.stat(parent).st_mode & 0o001:
+            raise UserError(
+                f"{parent} is not readable by the postgres user, so the private cluster cannot "
+                f"live under it: `chmod o+x {parent}` or set DATABASE_URL."
+            )

@@ -1,0 +1,1 @@
+"""Ingest: turn source files (real or demo) into the monitor's database."""

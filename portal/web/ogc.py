@@ -1,0 +1,143 @@
+"""Build pygeoapi's configuration, OpenAPI document and templates at start-up.
+
+Collections come from the dataset manifests (key `publish`) and from
+config/collections.yml; server settings from pygeoapi-config.yml. pygeoapi's
+stock HTML templates load Bootstrap and Leaflet from CDNs: we write copies that
+point at the assets this app serves itself.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+
+from portal.db.connect import pygeoapi_connection
+from portal.ingest.manifest import Manifest, all_manifests
+from portal.settings import CONFIG_DIR, REPO, Settings
+
+BASE_CONFIG = REPO / "pygeoapi-config.yml"
+RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
+CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+DEMO_NL = "DEMOGEGEVENS – geen metingen. "
+DEMO_EN = "DEMO DATA – not measurements. "
+
+# CDN prefix in pygeoapi's templates → path under our /static/vendor (npm packages).
+CDN_REWRITES = {
+    "https://unpkg.com/bootstrap@5.1.3/dist/": "bootstrap/dist/",
+    "https://unpkg.com/leaflet@1.3.1/dist/": "leaflet/dist/",
+    "https://unpkg.com/leaflet.markercluster/dist/": "leaflet.markercluster/dist/",
+    "https://unpkg.com/leaflet-draw@1.0.4/dist/": "leaflet-draw/dist/",
+    "https://unpkg.com/swagger-ui-dist/": "swagger-ui-dist/",
+}
+# Small fixes to pygeoapi's templates: a page whose title block renders only blanks
+# (the items page) got an empty <title>, an accessibility failure.
+TEMPLATE_FIXES = {"{% if not self.title() %}": "{% if not self.title()|trim %}"}
+_IE_SHIV = re.compile(r"<!--\[if lt IE 9\]>.*?<!\[endif\]-->", re.DOTALL)
+# Whatever outside asset is left (e.g. the OGC API Maps overlay plugin, not on npm, used
+# only for map collections we do not publish) is dropped rather than fetched.
+_OUTSIDE_ASSET = re.compile(
+    r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>|<link[^>]*\shref="https?://[^"]*"[^>]*>')
+
+
+def _provider(settings_db: dict, table: str, id_field: str = "id") -> dict:
+    return {
+        "type": "feature",
+        "name": "PostgreSQL",
+        "data": settings_db,
+        "id_field": id_field,
+        "table": table,
+        "geom_field": "geom",
+        "storage_crs": RD_URI,
+        "crs": [CRS84_URI, RD_URI, "http://www.opengis.net/def/crs/EPSG/0/4326"],
+    }
+
+
+def _resource(title: dict, description: dict, keywords: list[str], provider: dict,
+              links: list[dict], demo: bool) -> dict:
+    if demo:
+        title = {"nl": "DEMO – " + title["nl"].removeprefix("DEMO – "),
+                 "en": "DEMO – " + title["en"].removeprefix("DEMO – ")}
+        description = {"nl": DEMO_NL + description["nl"], "en": DEMO_EN + description["en"]}
+        keywords = [*keywords, "demo"]
+    return {
+        "type": "collection",
+        "title": title,
+        "description": description,
+        "keywords": keywords,
+        "links": links,
+        # Den Haag's extent in WGS84; the data itself is stored in RD New.
+        "extents": {"spatial": {"bbox": [4.18, 52.01, 4.42, 52.14],
+                                "crs": CRS84_URI}},
+        "providers": [provider],
+    }
+
+
+def _manifest_links(m: Manifest) -> list[dict]:
+    return [{"type": "text/html", "rel": "canonical", "title": f"Bron: {m.attribution}",
+             "href": m.source_url, "hreflang": "nl"},
+            {"type": "text/html", "rel": "license", "title": m.license, "href": m.source_url}]
+
+
+def resources(db_url: str, manifests: list[Manifest] | None = None) -> dict:
+    """pygeoapi resources: one per public manifest with `publish`, plus derived collections."""
+    manifests = all_manifests() if manifests is None else manifests
+    db = pygeoapi_connection(db_url)
+    out = {}
+    for m in manifests:
+        if not m.publish or m.access != "public":
+            continue
+        desc = {k: f"{v} Bron: {m.attribution}. Licentie: {m.license}."
+                for k, v in m.description.items()}
+        out[m.publish["collection"]] = _resource(
+            m.title, desc, m.keywords, _provider(db, m.publish["table"]),
+            _manifest_links(m), m.demo)
+    derived = yaml.safe_load((CONFIG_DIR / "collections.yml").read_text(encoding="utf-8")) or {}
+    feeds_demo = any(m.demo for m in manifests if m.load.get("indicator"))
+    for cid, c in derived.items():
+        out[cid] = _resource(c["title"], c["description"], c.get("keywords", []),
+                             _provider(db, c["table"]), [], feeds_demo)
+    return out
+
+
+def build(settings: Settings, db_url: str, runtime_dir: Path) -> tuple[Path, Path]:
+    """Write pygeoapi config + OpenAPI + self-hosted templates; return (config, openapi)."""
+    runtime_dir.mkdir(parents=True, exist_ok=True)
+    cfg = yaml.safe_load(BASE_CONFIG.read_text(encoding="utf-8"))
+    public = settings.public_url
+    cfg["server"]["url"] = f"{public}/ogc"
+    cfg["server"]["bind"] = {"host": settings.host, "port": settings.port}
+    cfg["server"]["map"]["url"] = f"{public}/static/blank-tile.png"
+    cfg["server"]["templates"] = {"path": str(_templates(runtime_dir / "ogc-templates", public))}
+    cfg["resources"] = resources(db_url)
+    config_path = runtime_dir / "pygeoapi-config.yml"
+    config_path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False),
+                           encoding="utf-8")
+    from pygeoapi.openapi import generate_openapi_document  # needs no env at import
+
+    openapi_path = runtime_dir / "openapi.yml"
+    openapi_path.write_text(generate_openapi_document(config_path, "yaml"), encoding="utf-8")
+    return config_path, openapi_path
+
+
+def _templates(dest: Path, public: str) -> Path:
+    import pygeoapi
+
+    src = Path(pygeoapi.__file__).parent / "templates"
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(src, dest)
+    for path in dest.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        new = _IE_SHIV.sub("", text)
+        for cdn, local in CDN_REWRITES.items():
+            new = new.replace(cdn, f"{public}/static/vendor/{local}")
+        for old, fixed in TEMPLATE_FIXES.items():
+            new = new.replace(old, fixed)
+        new = _OUTSIDE_ASSET.sub(
+            lambda m: m.group(0) if f'"{public}/' in m.group(0) else "", new)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+    return dest
