@@ -20,6 +20,7 @@ from portal.settings import VAR_DIR, Settings
 
 PGDATA = VAR_DIR / "pgdata"
 PGLOG = VAR_DIR / "postgres.log"
+PORT_FILE = VAR_DIR / "pgport"  # the port this clone's cluster was given, kept across runs
 SUPERUSER = "postgres"
 
 
@@ -54,11 +55,25 @@ def _status() -> bool:
     return _run_as_owner([str(_bindir() / "pg_ctl"), "status", "-D", str(PGDATA)]).returncode == 0
 
 
+def port(settings: Settings) -> int:
+    """OM_EMBEDDED_PG_PORT if set; else the port chosen at the first start: the configured
+    one when free, otherwise any free loopback port (two clones can run side by side)."""
+    if os.environ.get("OM_EMBEDDED_PG_PORT"):
+        return settings.embedded_pg_port
+    if PORT_FILE.exists():
+        return int(PORT_FILE.read_text())
+    chosen = settings.embedded_pg_port
+    if _port_open(chosen):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            chosen = s.getsockname()[1]
+    VAR_DIR.mkdir(exist_ok=True)
+    PORT_FILE.write_text(str(chosen))
+    return chosen
+
+
 def url(settings: Settings, dbname: str | None = None) -> str:
-    return (
-        f"postgresql://{SUPERUSER}@127.0.0.1:{settings.embedded_pg_port}/"
-        f"{dbname or settings.database_name}"
-    )
+    return f"postgresql://{SUPERUSER}@127.0.0.1:{port(settings)}/{dbname or settings.database_name}"
 
 
 def ensure_running(settings: Settings) -> None:
@@ -68,14 +83,15 @@ def ensure_running(settings: Settings) -> None:
         _init(bindir)
     if _status():
         return
-    if _port_open(settings.embedded_pg_port):
+    pg_port = port(settings)
+    if _port_open(pg_port):
         raise UserError(
-            f"port {settings.embedded_pg_port} is in use by another program: stop it or set "
+            f"port {pg_port} is in use by another program: stop it or set "
             "OM_EMBEDDED_PG_PORT to a free port (or set DATABASE_URL to use your own server)."
         )
     res = _run_as_owner([
         str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(PGDATA), "-l", str(PGLOG),
-        "-o", (f"-p {settings.embedded_pg_port} -c listen_addresses=127.0.0.1 "
+        "-o", (f"-p {pg_port} -c listen_addresses=127.0.0.1 "
               f"-k {PGDATA}"),
     ])
     if res.returncode != 0:
