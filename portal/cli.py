@@ -11,11 +11,17 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from portal.errors import UserError
-from portal.settings import DATASETS_DIR, REPO, get_settings
+from portal.settings import get_settings
 
 app = typer.Typer(help="Omgevingsmonitor Den Haag: set up, load, compute and serve.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -46,43 +52,60 @@ def demo(seed: int = 518) -> None:
     """Generate the seeded demo data that demo manifests (key `generator`) read."""
     from portal.ingest.demo import generate_no2
 
-    target = DATASETS_DIR / "generated" / "no2"
-    paths = generate_no2(target, DATASETS_DIR / "cbs-buurten-2024" / "buurten_2024_gm0518_rd.geojson",
-                         DATASETS_DIR / "lml-stations" / "lml_stations_denhaag_2013.csv", seed=seed)
-    out.print(f"demo data: {len(paths)} files in {target.relative_to(REPO)} (seed {seed})")
+    root = get_settings().datasets_dir
+    target = root / "generated" / "no2"
+    paths = generate_no2(target, root / "cbs-buurten-2024" / "buurten_2024_gm0518_rd.geojson",
+                         root / "lml-stations" / "lml_stations_denhaag_2013.csv", seed=seed)
+    out.print(f"demo data: {len(paths)} files in {target} (seed {seed})")
 
 
 @app.command()
 def ingest(
     datasets: Annotated[list[str] | None, typer.Argument(help="dataset ids; default all")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only, keep nothing")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="fail on any quarantined row")] = False,
 ) -> None:
-    """Load datasets (a new version each, atomically; unchanged files are skipped)."""
+    """Load datasets: a new version each, atomically; unchanged files are skipped.
+
+    Exits 1 when a dataset is rejected (its previous version keeps serving), or with
+    --strict when any row was quarantined.
+    """
     from portal.db.connect import connect
     from portal.ingest.load import load
     from portal.ingest.manifest import select
 
     manifests = select(datasets)
     url = _db_url()
-    table = Table("dataset", "version", "read", "loaded", "repaired", "quarantined", "result")
-    failed = False
-    with connect(url, autocommit=True) as conn, Progress(console=err, transient=True) as progress:
-        task = progress.add_task("ingest", total=len(manifests))
+    table = Table("dataset", "version", "read", "loaded", "repaired", "quarantined", "result",
+                  title="dry run: nothing kept" if dry_run else None)
+    problems: list[str] = []
+    with connect(url, autocommit=True) as conn, Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
+            console=err, transient=True) as progress:
         for m in manifests:
-            progress.update(task, description=f"ingest {m.id}")
-            r = load(conn, m, dry_run=dry_run)
-            bad = bool(r.rejected) and strict
-            failed |= bad
-            result = "unchanged" if r.skipped else ("dry run" if dry_run else "loaded")
-            if bad:
-                result = "REJECTED (--strict)"
-            table.add_row(m.id, str(r.version), str(r.read), str(r.loaded), str(r.repaired),
-                          str(len(r.rejected)), result)
-            progress.advance(task)
+            task = progress.add_task(f"ingest {m.id}", total=None)
+            try:
+                r = load(conn, m, dry_run=dry_run,
+                         progress=lambda n, t=task: progress.advance(t, n))
+            except UserError as exc:
+                problems.append(str(exc))
+                table.add_row(m.id, "–", "", "", "", "", "[red]REJECTED[/]: " + str(exc))
+                continue
+            finally:
+                progress.remove_task(task)
+            result = "unchanged" if r.skipped else ("valid" if dry_run else "loaded")
+            if r.rejected:
+                first = r.reasons[0]
+                result += f"; e.g. row {first[0]} {first[1]}: {first[3]}"
+                if strict:
+                    problems.append(f"{m.id}: {r.rejected} row(s) quarantined (--strict)")
+                    result = "[red]FAILED (--strict)[/]; " + result
+            table.add_row(m.id, str(r.version), f"{r.read:,}", f"{r.loaded:,}",
+                          f"{r.repaired:,}", f"{r.rejected:,}", result)
     out.print(table)
-    if failed:
-        raise UserError("some datasets have quarantined rows (see monitor.quarantine)")
+    if problems:
+        raise UserError(f"{len(problems)} dataset(s) not loaded: " + " | ".join(problems))
 
 
 @app.command()
@@ -118,7 +141,7 @@ def up() -> None:
     settings = get_settings()
     _check_port_free(settings.host, settings.port)
     db()
-    if not (DATASETS_DIR / "generated" / "no2").exists():
+    if not (settings.datasets_dir / "generated" / "no2").exists():
         demo()
     ingest(None, False, False)
     compute()

@@ -7,6 +7,7 @@ way the test database is dropped and rebuilt at the start of the session.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -74,13 +75,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(loaded_db: str):
+@contextlib.contextmanager
+def running_server(db: str, log_name: str = "server.log", **env_extra: str):
     """The real app (`portal serve`) in its own process on a free loopback port."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": loaded_db, "OM_PORT": str(port), "OM_HOST": "127.0.0.1"}
+    env = {**os.environ, "DATABASE_URL": db, "OM_PORT": str(port), "OM_HOST": "127.0.0.1",
+           **env_extra}
     env.pop("OM_BASE_URL", None)
-    with open(artifacts() / "server.log", "w") as log:
+    log_path = artifacts() / log_name
+    with open(log_path, "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve"], cwd=REPO,
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
@@ -93,12 +96,19 @@ def server(loaded_db: str):
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("server did not start:\n"
-                                   + (ARTIFACTS / "server.log").read_text())
+                raise RuntimeError("server did not start:\n" + log_path.read_text())
             time.sleep(0.3)
+        try:
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(loaded_db: str):
+    with running_server(loaded_db) as base:
         yield base
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")

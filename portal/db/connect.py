@@ -67,5 +67,5 @@ def pygeoapi_connection(url: str) -> dict:
         "dbname": p["dbname"],
         "user": p.get("user", "postgres"),
         "password": p.get("password", ""),
-        "search_path": ["monitor", "public"],
+        "search_path": ["monitor", "data", "public"],
     }

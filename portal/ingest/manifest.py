@@ -14,18 +14,37 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jsonschema import Draft202012Validator
 
 from portal.errors import UserError
-from portal.settings import DATASETS_DIR
+from portal.settings import get_settings
 
-FORMATS = {"geojson", "gpkg", "shp", "csv", "luchtmeetnet", "geotiff", "asciigrid"}
-TARGETS = {"area", "station", "observation", "grid"}
+SCHEMA = yaml.safe_load((Path(__file__).parent / "manifest.schema.yml").read_text(encoding="utf-8"))
+_VALIDATOR = Draft202012Validator(SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 REQUIRED_FIELDS = {
     "area": {"code", "name"},
     "station": {"id", "name"},
     "observation": {"station_id", "value", "year"},
+    "features": set(),
     "grid": set(),
 }
+DEFAULT_TYPES = {"year": "year", "value": "number"}
+VECTOR_TARGETS = {"features", "area", "station"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One normalised column: where it comes from, its type, and what it measures."""
+
+    name: str
+    source: str
+    type: str = "text"
+    required: bool = True
+    indicator: str | None = None
+    unit: str | None = None
+    range: tuple[float | None, float | None] = (None, None)
+
+
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,22 @@ class Manifest:
         return self.load["into"]
 
     @property
+    def fields(self) -> list[Field]:
+        out = []
+        for name, spec in (self.load.get("fields") or {}).items():
+            spec = {"source": spec} if isinstance(spec, str) else spec
+            # load.valid_range is shorthand for the range of the `value` field
+            lo, hi = spec.get("range") or (
+                self.load.get("valid_range") if name == "value" else None) or (None, None)
+            out.append(Field(name=name, source=spec["source"],
+                             type=spec.get("type", DEFAULT_TYPES.get(name, "text")),
+                             required=spec.get("required", True),
+                             indicator=spec.get("indicator") or (
+                                 self.load.get("indicator") if name == "value" else None),
+                             unit=spec.get("unit"), range=(lo, hi)))
+        return out
+
+    @property
     def source_pattern(self) -> str:
         return os.path.normpath(self.folder / self.source["path"])
 
@@ -73,14 +108,8 @@ class Manifest:
         return int(m.group(1))
 
 
-def _need(data: dict, key: str, where: Path, kind: type | tuple = str, ctx: str = "") -> Any:
-    full = f"{ctx}{key}"
-    if key not in data or data[key] in (None, ""):
-        raise UserError(f"{where}: missing key '{full}'")
-    if not isinstance(data[key], kind):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise UserError(f"{where}: key '{full}' must be a {names}, got {data[key]!r}")
-    return data[key]
+def _where(error) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "(top level)"
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -88,58 +117,62 @@ def read_manifest(path: Path) -> Manifest:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise UserError(f"{path}: not valid YAML: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a mapping of keys")
-    ident = _need(data, "id", path)
-    if ident != path.parent.name:
-        raise UserError(f"{path}: key 'id' is '{ident}' but the folder is '{path.parent.name}'")
-    for key in ("title", "description"):
-        texts = _need(data, key, path, dict)
-        for lang in ("nl", "en"):
-            _need(texts, lang, path, str, f"{key}.")
-    for key in ("publisher", "attribution", "license", "source_url"):
-        _need(data, key, path)
-    demo = _need(data, "demo", path, bool) if "demo" in data else None
-    if demo is None:
-        raise UserError(f"{path}: missing key 'demo' (true for generated demo data, false for real data)")
-    access = data.get("access", "public")
-    if access not in ("public", "staff"):
-        raise UserError(f"{path}: key 'access' must be 'public' or 'staff', got {access!r}")
-    source = _need(data, "source", path, dict)
-    _need(source, "path", path, str, "source.")
-    fmt = _need(source, "format", path, str, "source.")
-    if fmt not in FORMATS:
-        raise UserError(f"{path}: key 'source.format' must be one of {sorted(FORMATS)}, got {fmt!r}")
-    load = _need(data, "load", path, dict)
-    target = _need(load, "into", path, str, "load.")
-    if target not in TARGETS:
-        raise UserError(f"{path}: key 'load.into' must be one of {sorted(TARGETS)}, got {target!r}")
-    fields = load.get("fields", {}) or {}
-    missing = REQUIRED_FIELDS[target] - set(fields)
+    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        e = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise UserError(f"{path}: key '{_where(e)}': {e.message}{more}")
+
+    def bad(key: str, why: str) -> UserError:
+        return UserError(f"{path}: key '{key}': {why}")
+
+    if data["id"] != path.parent.name:
+        raise bad("id", f"is '{data['id']}' but the folder is '{path.parent.name}'")
+    source, load = data["source"], data["load"]
+    target = load["into"]
+    missing = REQUIRED_FIELDS[target] - set(load.get("fields") or {})
     if missing:
-        raise UserError(f"{path}: key 'load.fields' lacks {', '.join(sorted(missing))} for '{target}'")
-    if target in ("observation", "grid"):
-        _need(load, "indicator", path, str, "load.")
-    if target == "area" and load.get("level") not in ("gemeente", "wijk", "buurt"):
-        raise UserError(f"{path}: key 'load.level' must be gemeente, wijk or buurt")
+        raise bad("load.fields", f"lacks {', '.join(sorted(missing))} for load.into '{target}'")
+    if target in ("observation", "grid") and not load.get("indicator"):
+        raise bad("load.indicator", f"is required for load.into '{target}'")
+    if target == "area" and not load.get("level"):
+        raise bad("load.level", "is required for load.into 'area' (gemeente, wijk or buurt)")
+    if source["format"] == "csv" and target in VECTOR_TARGETS and not (
+            source.get("x") and source.get("y")):
+        raise bad("source.x", "CSV sources of geometries need source.x and source.y columns")
+    if (target == "grid") != (source["format"] in ("geotiff", "asciigrid")):
+        raise bad("load.into", f"'{target}' does not go with source.format '{source['format']}'")
+    if load.get("id_field") and load["id_field"] not in (load.get("fields") or {}):
+        raise bad("load.id_field", f"'{load['id_field']}' is not one of load.fields")
     publish = data.get("publish")
-    if publish is not None:
-        _need(publish, "collection", path, str, "publish.")
-        _need(publish, "table", path, str, "publish.")
+    if publish is not None and "table" not in publish:
+        if target != "features":
+            raise bad("publish.table", f"is required for load.into '{target}'")
+        publish = {**publish, "table": table_name(data["id"])}
     return Manifest(
-        id=ident, folder=path.parent, title=data["title"], description=data["description"],
+        id=data["id"], folder=path.parent, title=data["title"], description=data["description"],
         publisher=data["publisher"], attribution=data["attribution"], license=data["license"],
-        source_url=data["source_url"], demo=demo, access=access, source=source, load=load,
-        publish=publish, keywords=list(data.get("keywords") or []), theme=data.get("theme"),
-        generator=data.get("generator"), raw=data,
+        source_url=data["source_url"], demo=data["demo"], access=data.get("access", "public"),
+        source=source, load=load, publish=publish, keywords=list(data.get("keywords") or []),
+        theme=data.get("theme"), generator=data.get("generator"), raw=data,
     )
 
 
-def all_manifests(root: Path = DATASETS_DIR) -> list[Manifest]:
+def table_name(dataset_id: str) -> str:
+    """The view a `features` dataset is served from (schema `data`)."""
+    return dataset_id.replace("-", "_")
+
+
+def all_manifests(root: Path | None = None) -> list[Manifest]:
+    root = root or get_settings().datasets_dir
     return [read_manifest(p) for p in sorted(root.glob("*/dataset.yml"))]
 
 
-def select(ids: list[str] | None, root: Path = DATASETS_DIR) -> list[Manifest]:
+def select(ids: list[str] | None, root: Path | None = None) -> list[Manifest]:
     manifests = all_manifests(root)
     if not ids:
         return manifests
