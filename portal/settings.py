@@ -28,10 +28,18 @@ class Settings:
     attention_margin_fraction: float
     default_year: int | None
     database_url: str | None  # None = use the embedded cluster
+    datasets_dir: Path = DATASETS_DIR  # OM_DATASETS_DIR: another folder of manifests
+    iri_base: str = ""  # base of the vocabulary IRIs as served; empty = public_url
+    sparql_timeout_seconds: float = 10.0
 
     @property
     def public_url(self) -> str:
         return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def iri_base_url(self) -> str:
+        """Where /id/ and /def/ IRIs resolve: the canonical domain in production."""
+        return (self.iri_base or self.public_url).rstrip("/")
 
     @property
     def embedded(self) -> bool:
@@ -44,6 +52,7 @@ _ENV = {
     "OM_BASE_URL": ("base_url", str),
     "OM_EMBEDDED_PG_PORT": ("embedded_pg_port", int),
     "OM_DATABASE_NAME": ("database_name", str),
+    "OM_IRI_BASE": ("iri_base", str),
 }
 
 
@@ -62,6 +71,9 @@ def get_settings() -> Settings:
         attention_margin_fraction=float(raw.get("attention_margin_fraction", 0.1)),
         default_year=raw.get("default_year"),
         database_url=os.environ.get("DATABASE_URL") or None,
+        datasets_dir=Path(os.environ.get("OM_DATASETS_DIR") or DATASETS_DIR).resolve(),
+        iri_base=str(raw.get("iri_base") or ""),
+        sparql_timeout_seconds=float(raw.get("sparql_timeout_seconds", 10)),
     )
 
 

@@ -46,13 +46,13 @@ def sync_vocabulary(conn: psycopg.Connection, graph=None) -> tuple[int, int]:
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO monitor.indicator (code, iri, label_nl, label_en, unit_symbol, theme_iri,"
-            " theme_label_nl, theme_label_en) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " theme_label_nl, theme_label_en, unit_iri) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
             " ON CONFLICT (code) DO UPDATE SET iri = EXCLUDED.iri, label_nl = EXCLUDED.label_nl,"
             " label_en = EXCLUDED.label_en, unit_symbol = EXCLUDED.unit_symbol,"
             " theme_iri = EXCLUDED.theme_iri, theme_label_nl = EXCLUDED.theme_label_nl,"
-            " theme_label_en = EXCLUDED.theme_label_en",
+            " theme_label_en = EXCLUDED.theme_label_en, unit_iri = EXCLUDED.unit_iri",
             [(i.code, str(i.iri), i.label_nl, i.label_en, i.unit_symbol, str(i.theme_iri),
-              i.theme_label_nl, i.theme_label_en) for i in inds])
+              i.theme_label_nl, i.theme_label_en, str(i.unit_iri)) for i in inds])
         cur.executemany(
             "INSERT INTO monitor.norm (iri, indicator, label_nl, label_en, kind_label_nl,"
             " kind_label_en, binding, threshold, comparator, valid_from, valid_through,"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyshacl
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS, XSD, NamespaceManager
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SH, SKOS, XSD, NamespaceManager
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VOCAB_DIR = REPO_ROOT / "vocab"
@@ -36,6 +36,8 @@ _PREFIXES = {
     "rdfs": RDFS,
     "xsd": XSD,
     "sh": SH,
+    "dcat": DCAT,
+    "foaf": FOAF,
 }
 
 

@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from portal.ingest.manifest import all_manifests
 from portal.settings import REPO, VAR_DIR, Settings
-from portal.web import ogc
+from portal.web import ogc, semantic
 from portal.web.map import STATUS, render_map
 
 HERE = Path(__file__).parent
@@ -121,6 +121,7 @@ def create_app(settings: Settings, db_url: str) -> OgcRootWithoutSlash:
             Route("/health", health),
             *vendor,
             Mount("/static", StaticFiles(directory=HERE / "static")),
+            *semantic.routes(settings, pool),
             Mount("/ogc", ogc_app),
         ],
         exception_handlers={HTTPException: not_found},

@@ -17,10 +17,16 @@ import yaml
 from portal.db.connect import pygeoapi_connection
 from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, REPO, Settings
+from portal.vocabulary.graph import indicators, load_vocabulary
+from portal.vocabulary.rebase import CANONICAL, rebase_iri
 
 BASE_CONFIG = REPO / "pygeoapi-config.yml"
 RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+DCAT_THEME = "http://www.w3.org/ns/dcat#theme"
+# Collections whose `?f=jsonld` items use our linked-data template (vocabulary IRIs).
+LINKED_DATA_COLLECTIONS = {"area-status"}
+LINKED_TEMPLATES = Path(__file__).parent / "templates" / "ogc"
 DEMO_NL = "DEMOGEGEVENS – geen metingen. "
 DEMO_EN = "DEMO DATA – not measurements. "
 
@@ -42,11 +48,14 @@ _OUTSIDE_ASSET = re.compile(
     r'<script[^>]*\ssrc="https?://[^"]*"[^>]*>\s*</script>|<link[^>]*\shref="https?://[^"]*"[^>]*>')
 
 
-def _provider(settings_db: dict, table: str, id_field: str = "id") -> dict:
+def _provider(settings_db: dict, table: str, id_field: str = "id",
+              schema: str = "monitor") -> dict:
+    """pygeoapi reflects `table` in the first schema of the search path."""
+    path = [schema, *(s for s in settings_db["search_path"] if s != schema)]
     return {
         "type": "feature",
         "name": "PostgreSQL",
-        "data": settings_db,
+        "data": {**settings_db, "search_path": path},
         "id_field": id_field,
         "table": table,
         "geom_field": "geom",
@@ -56,7 +65,11 @@ def _provider(settings_db: dict, table: str, id_field: str = "id") -> dict:
 
 
 def _resource(title: dict, description: dict, keywords: list[str], provider: dict,
-              links: list[dict], demo: bool) -> dict:
+              links: list[dict], demo: bool, themes: list[tuple[str, str]] = ()) -> dict:
+    """`themes`: (IRI, label) of the vocabulary themes, named in keywords and links."""
+    keywords = [*keywords, *(lbl for _, lbl in themes if lbl not in keywords)]
+    links = [*links, *({"type": "text/html", "rel": DCAT_THEME, "title": f"Thema: {lbl}",
+                        "href": iri} for iri, lbl in themes)]
     if demo:
         title = {"nl": "DEMO – " + title["nl"].removeprefix("DEMO – "),
                  "en": "DEMO – " + title["en"].removeprefix("DEMO – ")}
@@ -75,31 +88,64 @@ def _resource(title: dict, description: dict, keywords: list[str], provider: dic
     }
 
 
+def _manifest_provider(db: dict, m: Manifest) -> dict:
+    if m.target == "features":  # its own view in schema `data`, keyed as the manifest says
+        return _provider(db, m.publish["table"], m.load.get("id_field") or "fid", "data")
+    return _provider(db, m.publish["table"])
+
+
 def _manifest_links(m: Manifest) -> list[dict]:
     return [{"type": "text/html", "rel": "canonical", "title": f"Bron: {m.attribution}",
              "href": m.source_url, "hreflang": "nl"},
             {"type": "text/html", "rel": "license", "title": m.license, "href": m.source_url}]
 
 
-def resources(db_url: str, manifests: list[Manifest] | None = None) -> dict:
+def resources(db_url: str, manifests: list[Manifest] | None = None,
+              iri_base: str = CANONICAL) -> dict:
     """pygeoapi resources: one per public manifest with `publish`, plus derived collections."""
     manifests = all_manifests() if manifests is None else manifests
     db = pygeoapi_connection(db_url)
+    themes = _themes(iri_base)
     out = {}
     for m in manifests:
         if not m.publish or m.access != "public":
             continue
         desc = {k: f"{v} Bron: {m.attribution}. Licentie: {m.license}."
                 for k, v in m.description.items()}
+        theme = (m.raw or {}).get("theme") or m.theme
         out[m.publish["collection"]] = _resource(
-            m.title, desc, m.keywords, _provider(db, m.publish["table"]),
-            _manifest_links(m), m.demo)
+            m.title, desc, m.keywords, _manifest_provider(db, m),
+            _manifest_links(m), m.demo, [themes[theme]] if theme in themes else [])
     derived = yaml.safe_load((CONFIG_DIR / "collections.yml").read_text(encoding="utf-8")) or {}
-    feeds_demo = any(m.demo for m in manifests if m.load.get("indicator"))
+    feeding = [m for m in manifests if m.load.get("indicator")]
+    feeds_demo = any(m.demo for m in feeding)
+    fed_themes = sorted({themes[t] for t in (themes.indicator_theme(m.load["indicator"])
+                                             for m in feeding) if t in themes})
     for cid, c in derived.items():
         out[cid] = _resource(c["title"], c["description"], c.get("keywords", []),
-                             _provider(db, c["table"]), [], feeds_demo)
+                             _provider(db, c["table"]), [], feeds_demo, fed_themes)
     return out
+
+
+class _ThemeIndex(dict):
+    """Theme notation → (served IRI, Dutch label); plus indicator code → theme notation."""
+
+    def __init__(self, items: dict, indicator_themes: dict):
+        super().__init__(items)
+        self._indicator_themes = indicator_themes
+
+    def indicator_theme(self, code: str) -> str | None:
+        return self._indicator_themes.get(code)
+
+
+def _themes(iri_base: str) -> _ThemeIndex:
+    graph = load_vocabulary()
+    items, by_indicator = {}, {}
+    for ind in indicators(graph):
+        notation = ind.theme_iri.rstrip("/").rsplit("/", 1)[-1]
+        items[notation] = (rebase_iri(ind.theme_iri, iri_base), ind.theme_label_nl)
+        by_indicator[ind.code] = notation
+    return _ThemeIndex(items, by_indicator)
 
 
 def build(settings: Settings, db_url: str, runtime_dir: Path) -> tuple[Path, Path]:
@@ -110,8 +156,13 @@ def build(settings: Settings, db_url: str, runtime_dir: Path) -> tuple[Path, Pat
     cfg["server"]["url"] = f"{public}/ogc"
     cfg["server"]["bind"] = {"host": settings.host, "port": settings.port}
     cfg["server"]["map"]["url"] = f"{public}/static/blank-tile.png"
-    cfg["server"]["templates"] = {"path": str(_templates(runtime_dir / "ogc-templates", public))}
-    cfg["resources"] = resources(db_url)
+    templates = _templates(runtime_dir / "ogc-templates", public)
+    cfg["server"]["templates"] = {"path": str(templates)}
+    cfg["resources"] = resources(db_url, iri_base=settings.iri_base_url)
+    linked = _linked_templates(templates, runtime_dir / "ogc-templates-linked",
+                               settings.iri_base_url)
+    for cid in LINKED_DATA_COLLECTIONS & set(cfg["resources"]):
+        cfg["resources"][cid]["templates"] = {"path": str(linked)}
     config_path = runtime_dir / "pygeoapi-config.yml"
     config_path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False),
                            encoding="utf-8")
@@ -140,4 +191,21 @@ def _templates(dest: Path, public: str) -> Path:
             lambda m: m.group(0) if f'"{public}/' in m.group(0) else "", new)
         if new != text:
             path.write_text(new, encoding="utf-8")
+    return dest
+
+
+def _linked_templates(stock: Path, dest: Path, iri_base: str) -> Path:
+    """The self-hosted templates plus our item.jsonld (SOSA observation with vocabulary IRIs).
+
+    pygeoapi takes a resource's `templates.path` first and falls back to its own CDN-linked
+    templates, so the folder holds a full copy, not only the override.
+    """
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(stock, dest)
+    for src in LINKED_TEMPLATES.rglob("*.jsonld"):
+        target = dest / src.relative_to(LINKED_TEMPLATES)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = src.read_text(encoding="utf-8").replace("__IRI_BASE__", iri_base.rstrip("/"))
+        target.write_text(text, encoding="utf-8")
     return dest

@@ -1,0 +1,87 @@
+"""The area indicator results as SOSA/QUDT observations, for the SPARQL endpoint.
+
+One observation per area, indicator and year. Its IRI is the OGC API item of the
+`area-status` collection, so the SPARQL results and the item's JSON-LD describe the same
+resource. Indicator, unit and norm IRIs come from the database mirror of the vocabulary
+(canonical IRIs; the web layer rebases them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, XSD
+
+from portal.vocabulary.graph import OM, QUDT, SOSA
+
+TIME = Namespace("http://www.w3.org/2006/time#")
+AREA_COLLECTIONS = {"buurt": "buurten", "wijk": "wijken"}
+
+QUERY = """
+SELECT id, area_code, level, indicator_iri, unit_iri, year, value, status,
+       status_norm_iri, status_margin, norms, demo
+FROM monitor.area_status
+"""
+
+
+def observation_iri(public_url: str, item_id: str) -> URIRef:
+    return URIRef(f"{public_url.rstrip('/')}/ogc/collections/area-status/items/{item_id}")
+
+
+def observations_graph(rows: Iterable[dict], public_url: str) -> Graph:
+    g = Graph()
+    g.bind("sosa", SOSA)
+    g.bind("qudt", QUDT)
+    g.bind("om", OM)
+    g.bind("time", TIME)
+    public = public_url.rstrip("/")
+    years: dict[int, BNode] = {}  # one interval per year, shared by its observations
+    for r in rows:
+        obs = observation_iri(public, r["id"])
+        g.add((obs, RDF.type, SOSA.Observation))
+        if r.get("indicator_iri"):
+            g.add((obs, SOSA.observedProperty, URIRef(r["indicator_iri"])))
+        collection = AREA_COLLECTIONS.get(r.get("level"))
+        if collection:
+            g.add((obs, SOSA.hasFeatureOfInterest,
+                   URIRef(f"{public}/ogc/collections/{collection}/items/{r['area_code']}")))
+        year = int(r["year"])
+        if year not in years:
+            years[year] = _year(g, year)
+        g.add((obs, SOSA.phenomenonTime, years[year]))
+        if r.get("value") is not None:
+            result = BNode()
+            g.add((obs, SOSA.hasResult, result))
+            g.add((result, RDF.type, QUDT.QuantityValue))
+            g.add((result, QUDT.numericValue, _decimal(r["value"])))
+            if r.get("unit_iri"):
+                g.add((result, QUDT.hasUnit, URIRef(r["unit_iri"])))
+            g.add((obs, SOSA.hasSimpleResult, _decimal(r["value"])))
+        if r.get("status"):
+            g.add((obs, OM.status, Literal(r["status"])))
+        if r.get("status_norm_iri"):
+            g.add((obs, OM.governingNorm, URIRef(r["status_norm_iri"])))
+        if r.get("status_margin") is not None:
+            g.add((obs, OM.statusMargin, _decimal(r["status_margin"])))
+        for norm in (r.get("norms") or "").split():
+            g.add((obs, OM.assessedAgainst, URIRef(norm)))
+        if r.get("demo") is not None:
+            g.add((obs, OM.demo, Literal(bool(r["demo"]))))
+    return g
+
+
+def _decimal(value) -> Literal:
+    return Literal(Decimal(str(round(float(value), 4))), datatype=XSD.decimal)
+
+
+def _year(g: Graph, year: int) -> BNode:
+    interval = BNode()
+    g.add((interval, RDF.type, TIME.ProperInterval))
+    for prop, day in ((TIME.hasBeginning, f"{year}-01-01"), (TIME.hasEnd, f"{year}-12-31")):
+        instant = BNode()
+        g.add((interval, prop, instant))
+        g.add((instant, RDF.type, TIME.Instant))
+        g.add((instant, TIME.inXSDDate, Literal(day, datatype=XSD.date)))
+    return interval

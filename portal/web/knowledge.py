@@ -1,0 +1,78 @@
+"""The graphs the semantic API serves: vocabulary, catalogue and area observations.
+
+Vocabulary and catalogue are built once at start-up (they change only with a deploy);
+the observations are read from the database and cached for a short while, because they
+change only when `portal compute` runs. Every graph is rebased to the app's IRI base.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from portal.ingest.manifest import all_manifests
+from portal.settings import CONFIG_DIR, Settings
+from portal.vocabulary.catalogue import build_catalogue, load_derived
+from portal.vocabulary.graph import load_vocabulary
+from portal.vocabulary.observations import QUERY, observations_graph
+from portal.vocabulary.rebase import rebase
+
+OBSERVATIONS_TTL_SECONDS = 60.0
+
+
+class Knowledge:
+    def __init__(self, settings: Settings, pool, vocabulary: Graph | None = None):
+        self.base = settings.iri_base_url
+        self.public = settings.public_url
+        canonical = vocabulary if vocabulary is not None else load_vocabulary()
+        self.vocabulary = rebase(canonical, self.base)
+        catalogue = build_catalogue(all_manifests(), self.public, canonical,
+                                    load_derived(CONFIG_DIR))
+        self.catalogue = rebase(catalogue, self.base)
+        self.canonical = Graph()  # vocabulary + catalogue as written, for the HTML pages
+        self.canonical += canonical
+        self.canonical += catalogue
+        self.described = _with_prefixes(self.vocabulary, self.catalogue)  # what /id/ answers
+        self.described += self.vocabulary
+        self.described += self.catalogue
+        self._pool = pool
+        self._lock = threading.Lock()
+        self._cached: tuple[float, Graph] | None = None
+
+    def knows(self, iri: str) -> bool:
+        return (URIRef(iri), None, None) in self.described
+
+    def describe(self, iri: str) -> Graph:
+        """The resource's concise bounded description, with the described graph's prefixes."""
+        out = _with_prefixes(self.described)
+        out += self.described.cbd(URIRef(iri))
+        return out
+
+    def dataset(self) -> Graph:
+        """Vocabulary + catalogue + observations: the SPARQL endpoint's default graph."""
+        with self._lock:
+            now = time.monotonic()
+            if self._cached and now - self._cached[0] < OBSERVATIONS_TTL_SECONDS:
+                return self._cached[1]
+            with self._pool.connection() as conn:
+                rows = conn.execute(QUERY).fetchall()
+            merged = _with_prefixes(self.described)
+            merged += self.described
+            merged += rebase(observations_graph(rows, self.public), self.base)
+            self._cached = (now, merged)
+            return merged
+
+    def subjects_of_type(self, rdf_type: URIRef) -> list[URIRef]:
+        return sorted(set(self.described.subjects(RDF.type, rdf_type)))
+
+
+def _with_prefixes(*graphs: Graph) -> Graph:
+    """An empty graph with the prefixes of the given ones, for readable Turtle."""
+    out = Graph(bind_namespaces="none")
+    for g in graphs:
+        for prefix, ns in g.namespaces():
+            out.bind(prefix, ns, replace=True)
+    return out
