@@ -22,6 +22,17 @@ from portal.vocabulary.rebase import CANONICAL, rebase_iri
 
 BASE_CONFIG = REPO / "pygeoapi-config.yml"
 RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
+PROVIDER = "portal.ogc.provider.PostGISProvider"  # GeoJSON built in PostGIS (portal/ogc)
+# Part 3 classes QGIS needs before it sends filters to the server; our provider and
+# fast path implement them (cql2-text and cql2-json, spatial predicates included).
+FILTER_CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
+]
 CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DCAT_THEME = "http://www.w3.org/ns/dcat#theme"
 # Collections whose `?f=jsonld` items use our linked-data template (vocabulary IRIs).
@@ -54,7 +65,7 @@ def _provider(settings_db: dict, table: str, id_field: str = "id",
     path = [schema, *(s for s in settings_db["search_path"] if s != schema)]
     return {
         "type": "feature",
-        "name": "PostgreSQL",
+        "name": PROVIDER,
         "data": {**settings_db, "search_path": path},
         "id_field": id_field,
         "table": table,
@@ -124,7 +135,26 @@ def resources(db_url: str, manifests: list[Manifest] | None = None,
     for cid, c in derived.items():
         out[cid] = _resource(c["title"], c["description"], c.get("keywords", []),
                              _provider(db, c["table"]), [], feeds_demo, fed_themes)
-    return out
+    return _loaded_only(out, db_url)
+
+
+def _loaded_only(resources_: dict, db_url: str) -> dict:
+    """Collections whose table exists: a manifest not yet ingested is not published
+    (and cannot stop the server from starting)."""
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:
+        existing = {f"{s}.{t}" for s, t in conn.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables"
+            " WHERE table_schema IN ('monitor', 'data')")}
+    keep = {}
+    for cid, res in resources_.items():
+        p = res["providers"][0]
+        if f"{p['data']['search_path'][0]}.{p['table']}" in existing:
+            keep[cid] = res
+        else:
+            print(f"not published (not loaded yet: run `portal ingest`): {cid}")
+    return keep
 
 
 class _ThemeIndex(dict):
@@ -169,8 +199,53 @@ def build(settings: Settings, db_url: str, runtime_dir: Path) -> tuple[Path, Pat
     from pygeoapi.openapi import generate_openapi_document  # needs no env at import
 
     openapi_path = runtime_dir / "openapi.yml"
-    openapi_path.write_text(generate_openapi_document(config_path, "yaml"), encoding="utf-8")
+    doc = yaml.safe_load(generate_openapi_document(config_path, "yaml"))
+    openapi_path.write_text(yaml.safe_dump(_client_friendly(doc, cfg["server"]["limits"]),
+                                           sort_keys=False), encoding="utf-8")
     return config_path, openapi_path
+
+
+SORTBY = {"name": "sortby", "in": "query", "required": False, "style": "form", "explode": False,
+          "description": "Comma-separated properties to sort by; prefix - for descending.",
+          "schema": {"type": "array", "items": {"type": "string", "pattern": "[+|-]?[A-Za-z_].*"}}}
+FILTER_PARAMS = {
+    "filter": {"name": "filter", "in": "query", "required": False, "schema": {"type": "string"},
+               "description": "CQL2 filter expression (cql2-text; cql2-json with filter-lang)"},
+    "filter-lang": {"name": "filter-lang", "in": "query", "required": False,
+                    "schema": {"type": "string", "enum": ["cql2-text", "cql2-json"],
+                               "default": "cql2-text"}},
+    "filter-crs": {"name": "filter-crs", "in": "query", "required": False,
+                   "schema": {"type": "string", "format": "uri"}},
+}
+
+
+def _client_friendly(doc: dict, limits: dict) -> dict:
+    """What QGIS and GDAL read from OpenAPI: `limit` as a shared parameter ($ref) with its
+    default and maximum (so they take 1000 a page), filter parameters, no remote $refs."""
+    params = doc.setdefault("components", {}).setdefault("parameters", {})
+    params["limit"] = {
+        "name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
+        "description": f"Features per page (default {limits['default_items']}, "
+                       f"maximum {limits['max_items']}).",
+        "schema": {"type": "integer", "minimum": 1, "default": limits["default_items"],
+                   "maximum": limits["max_items"]}}
+    params["sortby"] = SORTBY
+    params.update(FILTER_PARAMS)
+    for path, item in doc.get("paths", {}).items():
+        for op in item.values():
+            if not isinstance(op, dict) or "parameters" not in op:
+                continue
+            new = []
+            for p in op["parameters"]:
+                if p.get("name") == "limit":
+                    p = {"$ref": "#/components/parameters/limit"}
+                elif str(p.get("$ref", "")).startswith("http"):
+                    p = {"$ref": "#/components/parameters/sortby"}
+                new.append(p)
+            if path.endswith("/items"):
+                new += [{"$ref": f"#/components/parameters/{k}"} for k in FILTER_PARAMS]
+            op["parameters"] = new
+    return doc
 
 
 def _templates(dest: Path, public: str) -> Path:
@@ -209,3 +284,29 @@ def _linked_templates(stock: Path, dest: Path, iri_base: str) -> Path:
         text = src.read_text(encoding="utf-8").replace("__IRI_BASE__", iri_base.rstrip("/"))
         target.write_text(text, encoding="utf-8")
     return dest
+
+
+def wrap(ogc_app, settings: Settings, db_url: str, config_path: Path):
+    """pygeoapi's app behind the fast JSON path, declaring the filter classes it serves."""
+    from pygeoapi.api import itemtypes
+
+    from portal.ogc.fastpath import FastFeatures
+
+    for uri in FILTER_CONFORMANCE:
+        if uri not in itemtypes.CONFORMANCE_CLASSES_FEATURES:
+            itemtypes.CONFORMANCE_CLASSES_FEATURES.append(uri)
+    cfg = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    return FastFeatures(ogc_app, db_url, cfg["resources"], cfg["server"]["url"],
+                        cfg["server"].get("limits", {}), _definitions(settings))
+
+
+def _definitions(settings: Settings) -> dict[str, dict[str, str]]:
+    """collection → {property: vocabulary IRI} for manifest fields that measure an indicator."""
+    out: dict[str, dict[str, str]] = {}
+    for m in all_manifests():
+        if m.publish:
+            defs = {f.name: f"{settings.iri_base_url}/id/indicator/{f.indicator}"
+                    for f in m.fields if f.indicator}
+            if defs:
+                out[m.publish["collection"]] = defs
+    return out

@@ -1,0 +1,115 @@
+"""A pygeoapi feature provider that lets PostGIS build the GeoJSON.
+
+pygeoapi instantiates a provider per request, so everything costly (the
+connection pool, the table's columns) lives at module level and is made once.
+Used for every collection: pygeoapi's HTML, JSON-LD and other output come from
+here; plain JSON requests take the even shorter path in portal.ogc.fastpath.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from psycopg_pool import ConnectionPool
+from pygeoapi.provider.base import (
+    BaseProvider,
+    ProviderInvalidQueryError,
+    ProviderItemNotFoundError,
+)
+
+from portal.ogc.query import (
+    COLUMNS_SQL,
+    DEFAULT_CRS,
+    RD,
+    RD_URI,
+    Collection,
+    FeatureQuery,
+    QueryError,
+    collection_from_columns,
+    count_sql,
+    item_sql,
+    page_sql,
+)
+
+_POOLS: dict[str, ConnectionPool] = {}
+_COLLECTIONS: dict[tuple, Collection] = {}
+_LOCK = threading.Lock()
+
+
+def conninfo(data: dict) -> str:
+    return (f"host={data['host']} port={data['port']} dbname={data['dbname']} "
+            f"user={data['user']}" + (f" password={data['password']}" if data.get("password")
+                                      else ""))
+
+
+def pool_for(data: dict) -> ConnectionPool:
+    key = conninfo(data)
+    with _LOCK:
+        if key not in _POOLS:
+            _POOLS[key] = ConnectionPool(key, min_size=1, max_size=8, open=True,
+                                         kwargs={"autocommit": True})
+        return _POOLS[key]
+
+
+def collection_for(provider_def: dict) -> Collection:
+    data = provider_def["data"]
+    schema = data.get("search_path", ["monitor"])[0]
+    key = (conninfo(data), schema, provider_def["table"])
+    if key not in _COLLECTIONS:
+        with pool_for(data).connection() as conn:
+            rows = conn.execute(COLUMNS_SQL, (schema, provider_def["table"])).fetchall()
+            _COLLECTIONS[key] = collection_from_columns(
+                provider_def["table"], schema, provider_def["table"], provider_def["id_field"],
+                rows)
+    return _COLLECTIONS[key]
+
+
+class PostGISProvider(BaseProvider):
+    """pygeoapi's provider contract: bbox, properties, sortby, skipGeometry, filter, hits, get."""
+
+    def __init__(self, provider_def: dict):
+        super().__init__(provider_def)
+        self.collection = collection_for(provider_def)
+        self.pool = pool_for(provider_def["data"])
+        self.get_fields()
+
+    def get_fields(self) -> dict:
+        self._fields = {k: {"type": t} for k, t in self.collection.fields.items()}
+        return self._fields
+
+    def query(self, offset=0, limit=10, resulttype="results", bbox=None, datetime_=None,
+              properties=None, sortby=None, select_properties=None, skip_geometry=False,
+              q=None, filterq=None, crs_transform_spec=None, **kwargs) -> dict:
+        fq = FeatureQuery(
+            limit=limit, offset=offset, bbox=tuple(bbox) if bbox else None, bbox_srid=RD,
+            crs=_target(crs_transform_spec), properties=list(select_properties) or None,
+            equals=dict(properties or []), skip_geometry=skip_geometry,
+            sortby=[(s["property"], s["order"] != "-") for s in (sortby or [])],
+            filter=filterq, filter_srid=RD)  # pygeoapi already put filter geometries in RD
+        try:
+            with self.pool.connection() as conn:
+                matched = conn.execute(count_sql(self.collection, fq)).fetchone()[0]
+                if resulttype == "hits":
+                    return {"type": "FeatureCollection", "features": [],
+                            "numberMatched": matched, "numberReturned": 0}
+                features, returned, _ = conn.execute(page_sql(self.collection, fq)).fetchone()
+        except QueryError as exc:
+            raise ProviderInvalidQueryError(user_msg=str(exc)) from None
+        return {"type": "FeatureCollection", "features": json.loads(features),
+                "numberMatched": matched, "numberReturned": returned}
+
+    def get(self, identifier, crs_transform_spec=None, **kwargs) -> dict:
+        with self.pool.connection() as conn:
+            row = conn.execute(item_sql(self.collection, _target(crs_transform_spec),
+                                        str(identifier))).fetchone()
+        if row is None:
+            raise ProviderItemNotFoundError(user_msg=f"item {identifier} not found")
+        return json.loads(row[0])
+
+
+def _target(spec) -> str:
+    """pygeoapi passes no spec when the requested CRS is the storage CRS (RD New)."""
+    if spec is None:
+        return RD_URI
+    return getattr(spec, "target_crs_uri", None) or DEFAULT_CRS
