@@ -1,47 +1,113 @@
-"""Compute area indicator values and their status, set-based in PostGIS.
+"""Compute area indicator values, their status, trends and goal progress, set-based in PostGIS.
 
-The vocabulary is mirrored into monitor.indicator / monitor.norm first, so the
-SQL that assesses values never contains a norm value of its own.
+The vocabulary is mirrored into monitor.indicator / monitor.norm / monitor.goal first, so the
+SQL that assesses values never contains a norm value of its own. How each indicator is
+aggregated per area is configuration (config/indicators.yml, portal/indicators/methods.py);
+each aggregation kind is one SQL file, run for all areas and years at once.
+
+Recompute is incremental: an indicator is recomputed only when its signature changed — its
+configuration, the current versions of its datasets, the areas, or the SQL of its kind.
+Assessment, trends and goals are cheap and always run for everything (norms may change).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from portal.errors import UserError
-from portal.vocabulary.graph import indicators, load_vocabulary, norms, validate
+from portal.indicators.methods import Method, load_methods
+from portal.ingest.manifest import Manifest, all_manifests, table_name
+from portal.vocabulary.graph import VOCAB_DIR, indicators, load_vocabulary, norms, validate
 
 SQL_DIR = Path(__file__).parent / "sql"
-STEPS = ("cell_weights", "grid_means", "assess")
+CITY_NAME = "'s-Gravenhage"
+GRID_AGG = {
+    "grid_mean": "sum(u.v * w.weight) / sum(w.weight)",
+    "grid_max": "max(u.v)",
+    "grid_share_above": "100.0 * coalesce(sum(w.weight) FILTER (WHERE u.v > {threshold}), 0)"
+                        " / sum(w.weight)",
+}
+POINT_AGG = {  # (aggregate, HAVING)
+    "point_density": ("count(p.geom) / (ST_Area(a.geom) / 10000.0)", "true"),
+    "point_mean": ("avg(p.value)", "count(p.value) > 0"),
+}
+
+
+@dataclass
+class ComputeReport:
+    timings: dict[str, float] = field(default_factory=dict)
+    computed: list[str] = field(default_factory=list)  # indicators recomputed
+    skipped: list[str] = field(default_factory=list)  # unchanged inputs: kept as they were
 
 
 def _statements(name: str) -> list[str]:
     text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    return [s for s in re.split(r";\s*\n", text) if s.strip() and not _only_comments(s)]
+    text = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("--"))
+    return [s for s in re.split(r";\s*\n", text) if s.strip()]
 
 
-def _only_comments(stmt: str) -> bool:
-    return all(not ln.strip() or ln.strip().startswith("--") for ln in stmt.splitlines())
-
-
-def run_sql(conn: psycopg.Connection, name: str, params: dict | None = None) -> None:
+def run_sql(conn: psycopg.Connection, name: str, params: dict | None = None,
+            parts: dict[str, sql.Composable] | None = None) -> None:
     for stmt in _statements(name):
-        conn.execute(stmt, params if params and "%(" in stmt else None)
+        query = sql.SQL(stmt).format(**parts) if parts else stmt
+        text = query.as_string(conn) if isinstance(query, sql.Composable) else query
+        conn.execute(query, params if params and "%(" in text else None)
+
+
+def _sql_hash(*names: str) -> str:
+    h = hashlib.sha256()
+    for name in names:
+        h.update((SQL_DIR / f"{name}.sql").read_bytes())
+    return h.hexdigest()[:16]
+
+
+# --- vocabulary -----------------------------------------------------------------------------
+
+_GOALS_QUERY = """
+SELECT ?goal ?code ?labelNl ?labelEn ?value ?year ?comparator ?source
+WHERE {
+    ?goal a om:PolicyGoal ;
+        om:steers/om:code ?code ;
+        om:targetValue/qudt:numericValue ?value ;
+        om:targetYear ?year ;
+        om:comparator/skos:notation ?comparator ;
+        dct:source ?source .
+    OPTIONAL { ?goal skos:prefLabel ?labelNl FILTER (langMatches(lang(?labelNl), "nl")) }
+    OPTIONAL { ?goal skos:prefLabel ?labelEn FILTER (langMatches(lang(?labelEn), "en")) }
+}
+"""
+
+
+def _goals(graph) -> list[tuple]:
+    from portal.vocabulary.graph import _PREFIXES
+
+    rows = {}
+    for r in graph.query(_GOALS_QUERY, initNs=_PREFIXES):
+        rows.setdefault(str(r.goal), (
+            str(r.goal), str(r.code), str(r.labelNl or ""), str(r.labelEn or ""),
+            float(r.value.toPython()), int(re.match(r"-?\d+", str(r.year)).group()),
+            str(r.comparator), str(r.source)))
+    return sorted(rows.values())
 
 
 def sync_vocabulary(conn: psycopg.Connection, graph=None) -> tuple[int, int]:
-    """Mirror indicators and norms of the (validated) vocabulary into the database."""
+    """Mirror indicators, norms and goals of the (validated) vocabulary into the database."""
     graph = graph if graph is not None else load_vocabulary()
     problems = validate(graph)
     if problems:
         raise UserError("the vocabulary is invalid: " + "; ".join(problems[:5]))
     inds, nrms = indicators(graph), norms(graph)
     conn.execute("DELETE FROM monitor.norm")
+    conn.execute("DELETE FROM monitor.goal")
     conn.execute("DELETE FROM monitor.indicator WHERE code <> ALL(%s)", ([i.code for i in inds],))
     with conn.cursor() as cur:
         cur.executemany(
@@ -62,6 +128,10 @@ def sync_vocabulary(conn: psycopg.Connection, graph=None) -> tuple[int, int]:
               n.kind_label_en, n.binding, n.threshold, n.comparator, n.valid_from,
               n.valid_through, str(n.source_iri), n.citation, n.verified, n.qualitative_text)
              for n in nrms])
+        cur.executemany(
+            "INSERT INTO monitor.goal (iri, indicator, label_nl, label_en, target_value,"
+            " target_year, comparator, source_iri) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [g for g in _goals(graph) if g[1] in {i.code for i in inds}])
     return len(inds), len(nrms)
 
 
@@ -69,18 +139,248 @@ def assess(conn: psycopg.Connection, attention: float) -> None:
     run_sql(conn, "assess", {"attention": attention})
 
 
+# --- areas and grid weights -------------------------------------------------------------------
+
+def derive_city(conn: psycopg.Connection) -> None:
+    run_sql(conn, "city", {"city_name": CITY_NAME})
+
+
+def area_signature(conn: psycopg.Connection) -> str:
+    row = conn.execute(
+        "SELECT md5(coalesce(string_agg(code || ':' || level || ':' || dataset_version_id,"
+        " ',' ORDER BY code), '')) FROM monitor.area").fetchone()
+    return row[0]
+
+
+def ensure_weights(conn: psycopg.Connection, datasets: set[str], areas: str,
+                   force: bool = False) -> dict[str, int]:
+    """Coverage weights for the current grids of `datasets`, for the current areas.
+
+    Weights depend only on the cells, so grids of the same origin, cell size and shape share
+    one set (the first grid that has them). Returns dataset -> grid id whose weights to use.
+    """
+    grids = conn.execute(
+        "SELECT dv.dataset, g.id, g.x_min, g.y_max, g.cell_size, g.ncols, g.nrows"
+        " FROM monitor.grid g JOIN monitor.dataset_version dv"
+        "   ON dv.id = g.dataset_version_id AND dv.is_current"
+        " WHERE dv.dataset = ANY(%s) ORDER BY g.id", (sorted(datasets),)).fetchall()
+    use: dict[str, int] = {}
+    fresh: list[int] = []
+    for dataset, gid, *shape in grids:
+        twin = conn.execute(
+            "SELECT g.id FROM monitor.grid g JOIN monitor.grid_weight_state s ON s.grid_id = g.id"
+            " WHERE s.areas = %s AND (g.x_min, g.y_max, g.cell_size, g.ncols, g.nrows)"
+            " = (%s, %s, %s, %s, %s) AND (NOT %s OR g.id = ANY(%s)) ORDER BY g.id LIMIT 1",
+            (areas, *shape, force, fresh)).fetchone()
+        if twin is None:
+            run_sql(conn, "cell_weights", {"grid_id": gid})
+            conn.execute("INSERT INTO monitor.grid_weight_state (grid_id, areas) VALUES (%s, %s)"
+                         " ON CONFLICT (grid_id) DO UPDATE SET areas = EXCLUDED.areas",
+                         (gid, areas))
+            fresh.append(gid)
+            twin = (gid,)
+        use[dataset] = twin[0]
+    return use
+
+
+# --- indicators -----------------------------------------------------------------------------
+
+def _current_versions(conn: psycopg.Connection) -> dict[str, int]:
+    return dict(conn.execute(
+        "SELECT dataset, id FROM monitor.dataset_version WHERE is_current").fetchall())
+
+
+def _source(m: Manifest, versions: dict[str, int], year_field: str | None,
+            value_field: str | None = None, year: int | None = None) -> sql.Composable:
+    """A subquery (geom, year[, value]) over the current rows of a dataset."""
+    if m.target == "observation":
+        return sql.SQL(
+            "SELECT s.geom, o.year, o.value::float8 AS value FROM monitor.observation o"
+            " JOIN monitor.station s ON s.id = o.station_id"
+            " WHERE o.dataset_version_id = {}").format(sql.Literal(versions[m.id]))
+    if m.target != "features":
+        raise UserError(f"config/indicators.yml: dataset {m.id} is loaded into {m.target}; "
+                        "point and polygon kinds need a features (or observation) dataset")
+    fields = {f.name for f in m.fields}
+    if year is not None:
+        year_sql = sql.Literal(int(year))
+    elif year_field in fields:
+        year_sql = sql.Identifier(year_field)
+    else:
+        raise UserError(f"config/indicators.yml: dataset {m.id} has no field {year_field!r}; "
+                        "set year_field, or year for a dataset without one")
+    value_sql = sql.SQL("")
+    if value_field:
+        if value_field not in fields:
+            raise UserError(f"config/indicators.yml: dataset {m.id} has no field {value_field!r}")
+        value_sql = sql.SQL(", {}::float8 AS value").format(sql.Identifier(value_field))
+    return sql.SQL("SELECT geom, {}::int AS year{} FROM {}").format(
+        year_sql, value_sql, sql.Identifier("data", table_name(m.id)))
+
+
+def _threshold(conn: psycopg.Connection, method: Method) -> float:
+    if method.params.get("threshold_norm"):
+        ref = str(method.params["threshold_norm"])
+        row = conn.execute("SELECT threshold FROM monitor.norm WHERE (iri = %s OR iri LIKE %s)"
+                           " AND threshold IS NOT NULL", (ref, "%/" + ref)).fetchone()
+        if row is None:
+            raise UserError(f"config/indicators.yml: {method.indicator}: threshold_norm {ref} is "
+                            "not a norm with a threshold in the vocabulary")
+        return float(row[0])
+    return float(method.params["threshold"])
+
+
+def compute_grid(conn: psycopg.Connection, methods: list[Method],
+                 versions: dict[str, int], weights: dict[str, int]) -> None:
+    """Every grid-kind indicator of one grid dataset in one pass over its cells."""
+    dataset = methods[0].dataset
+    codes = [mt.indicator for mt in methods]
+    if dataset not in versions or dataset not in weights:
+        conn.execute("DELETE FROM monitor.indicator_value WHERE indicator = ANY(%s)", (codes,))
+        return
+    aggs, values = [], []
+    for i, mt in enumerate(methods):
+        threshold = _threshold(conn, mt) if mt.kind == "grid_share_above" else 0.0
+        aggs.append(sql.SQL("{} AS {}").format(
+            sql.SQL(GRID_AGG[mt.kind]).format(threshold=sql.Literal(threshold)),
+            sql.Identifier(f"v{i}")))
+        values.append(sql.SQL("({}, a.{})").format(sql.Literal(mt.indicator),
+                                                   sql.Identifier(f"v{i}")))
+    run_sql(conn, "kind_grid", {"indicators": codes, "dataset": dataset,
+                                "weights_grid": weights[dataset]},
+            {"aggs": sql.SQL(", ").join(aggs), "values": sql.SQL(", ").join(values)})
+
+
+def compute_indicator(conn: psycopg.Connection, method: Method,
+                      manifests: dict[str, Manifest], versions: dict[str, int]) -> None:
+    m = manifests[method.dataset]
+    if m.id not in versions:
+        conn.execute("DELETE FROM monitor.indicator_value WHERE indicator = %s",
+                     (method.indicator,))
+        return
+    p = method.params
+    params = {"indicator": method.indicator, "dataset": m.id, "version": versions[m.id]}
+    year_field, year = p.get("year_field", "jaar"), p.get("year")
+    if method.kind in POINT_AGG:
+        agg, having = POINT_AGG[method.kind]
+        points = _source(m, versions, year_field, p.get("field") if method.kind == "point_mean"
+                         else None, year)
+        run_sql(conn, "kind_point", params,
+                {"agg": sql.SQL(agg), "having": sql.SQL(having), "points": points})
+    elif method.kind == "coverage_share":
+        run_sql(conn, "kind_coverage_share", params,
+                {"polygons": _source(m, versions, year_field, None, year)})
+    elif method.kind == "distance_share":
+        params["distance"] = float(p["distance"])
+        run_sql(conn, "kind_distance_share", params,
+                {"features": _source(m, versions, year_field, None, year)})
+    elif method.kind == "area_per_capita":
+        pop = p["population"]
+        pm = manifests[pop["dataset"]]
+        if pm.id not in versions:
+            conn.execute("DELETE FROM monitor.indicator_value WHERE indicator = %s",
+                         (method.indicator,))
+            return
+        run_sql(conn, "kind_area_per_capita", params, {
+            "polygons": _source(m, versions, year_field, None, year),
+            "population": _source(pm, versions, pop.get("year_field", "jaar"), pop["field"],
+                                  pop.get("year"))})
+    else:  # load_methods checks the kinds; this is a programming error
+        raise ValueError(method.kind)
+
+
+def _signature(method: Method, versions: dict[str, int], areas: str) -> str:
+    doc = {"method": method.as_dict(), "versions": [versions.get(d) for d in method.datasets],
+           "areas": areas, "sql": _sql_hash(method.sql_name)}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:24]
+
+
 def compute(conn: psycopg.Connection, attention: float,
-            progress: Callable[[str, float], None] | None = None) -> dict[str, float]:
-    """Recompute everything in one transaction; return seconds per step."""
-    timings: dict[str, float] = {}
+            progress: Callable[[str, float], None] | None = None, *, full: bool = False,
+            vocab_dir: Path = VOCAB_DIR, config_path: Path | None = None,
+            manifests: list[Manifest] | None = None) -> ComputeReport:
+    """Recompute what changed (everything with `full`) in one transaction."""
+    report = ComputeReport()
+    manifests = all_manifests() if manifests is None else manifests
+    by_id = {m.id: m for m in manifests}
+
+    def step(name: str, t: float) -> None:
+        report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - t
+        if progress:
+            progress(name, report.timings[name])
+
     with conn.transaction():
         t = time.perf_counter()
-        sync_vocabulary(conn)
-        timings["vocabulary"] = time.perf_counter() - t
-        for step in STEPS:
-            t = time.perf_counter()
-            run_sql(conn, step, {"attention": attention})
-            timings[step] = time.perf_counter() - t
-            if progress:
-                progress(step, timings[step])
-    return timings
+        graph = load_vocabulary(vocab_dir)
+        sync_vocabulary(conn, graph)
+        known = {i.code for i in indicators(graph)}
+        methods = load_methods(config_path, manifests, known, graph)
+        step("vocabulary", t)
+
+        t = time.perf_counter()
+        derive_city(conn)
+        areas = area_signature(conn)
+        versions = _current_versions(conn)
+        stored = dict(conn.execute(
+            "SELECT indicator, signature FROM monitor.indicator_method").fetchall())
+        todo = [mt for mt in methods
+                if full or stored.get(mt.indicator) != _signature(mt, versions, areas)]
+        grid_sets = {mt.dataset for mt in todo if mt.kind in GRID_AGG}
+        weights = ensure_weights(conn, grid_sets, areas, force=full)
+        step("cell_weights", t)
+
+        configured = [mt.indicator for mt in methods]
+        conn.execute("DELETE FROM monitor.indicator_value WHERE indicator <> ALL(%s)",
+                     (configured,))
+        conn.execute("DELETE FROM monitor.indicator_method WHERE indicator <> ALL(%s)",
+                     (configured,))
+        groups: dict[str, list[Method]] = {}
+        for mt in methods:
+            if mt not in todo:
+                report.skipped.append(mt.indicator)
+            else:  # grid kinds of one dataset share a pass over its cells
+                key = f"grid:{mt.dataset}" if mt.kind in GRID_AGG else f"one:{mt.indicator}"
+                groups.setdefault(key, []).append(mt)
+        for key, group in groups.items():
+            t0 = time.perf_counter()
+            if key.startswith("grid:"):
+                if by_id[group[0].dataset].target != "grid":
+                    raise UserError(f"config/indicators.yml: {group[0].indicator}: "
+                                    f"{group[0].kind} needs a grid dataset, {group[0].dataset} "
+                                    f"is loaded into {by_id[group[0].dataset].target}")
+                compute_grid(conn, group, versions, weights)
+            else:
+                compute_indicator(conn, group[0], by_id, versions)
+            seconds = time.perf_counter() - t0
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO monitor.indicator_method (indicator, kind, params, datasets,"
+                    " better, signature, computed_at, seconds)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, now(), %s)"
+                    " ON CONFLICT (indicator) DO UPDATE SET kind = EXCLUDED.kind,"
+                    " params = EXCLUDED.params, datasets = EXCLUDED.datasets,"
+                    " better = EXCLUDED.better, signature = EXCLUDED.signature,"
+                    " computed_at = EXCLUDED.computed_at, seconds = EXCLUDED.seconds",
+                    [(mt.indicator, mt.kind, json.dumps(mt.params), list(mt.datasets), mt.better,
+                      _signature(mt, versions, areas), seconds) for mt in group])
+            report.computed += [mt.indicator for mt in group]
+            step(key, t0)
+
+        # `better` may change without a recompute of the values (it is not an input)
+        with conn.cursor() as cur:
+            cur.executemany("UPDATE monitor.indicator_method SET better = %s WHERE indicator = %s",
+                            [(mt.better, mt.indicator) for mt in methods])
+        t = time.perf_counter()
+        assess(conn, attention)
+        step("assess", t)
+        t = time.perf_counter()
+        run_sql(conn, "trends", methods_trend_params(config_path))
+        run_sql(conn, "goals")
+        step("trends_goals", t)
+    return report
+
+
+def methods_trend_params(config_path: Path | None = None) -> dict:
+    from portal.indicators.methods import trend_settings
+
+    return trend_settings(config_path)

@@ -23,11 +23,14 @@ from pathlib import Path
 import numpy as np
 import rasterio
 import shapely
+import shapely.affinity
+import shapely.geometry
 from pyproj import Transformer
 from rasterio.crs import CRS
 from rasterio.transform import from_origin
 
-__all__ = ["MAIN_ROADS", "generate_no2"]
+__all__ = ["GENERATORS", "MAIN_ROADS", "generate_air", "generate_green", "generate_heat",
+           "generate_no2", "generate_noise"]
 
 CELL = 25.0  # m; fine enough that every buurt, even the small ones, gets many cells
 BUFFER = 500.0  # m around the city so edge buurten are fully covered
@@ -291,3 +294,346 @@ def _demo_md(seed: int, years: list[int]) -> str:
         "approximate main roads, smooth noise, about -3 % a year) and was never measured. "
         "Do not use them for any statement about air quality in The Hague.\n"
     )
+
+
+# --- DEMO data for the other themes: PM10/PM2.5, road-traffic noise, heat (PET), green ------
+#
+# Same rules as NO2: seeded, deterministic bytes, plausible for Den Haag, never measured.
+# Every field is a function of RD coordinates (value noise on a lattice anchored at a fixed
+# origin), so grids of different cell sizes and the vector layers agree with each other:
+# the parks of `parken.geojson` are cooler in the PET grid and greener in the canopy.
+
+THEME_SOURCE = "Omgevingsmonitor demo generator (seeded, not measured)"
+_ANCHOR, _EXTENT = (70000.0, 444000.0), 24000.0  # fixed lattice origin and size (m)
+PM_CELL, GREEN_CELL = 100.0, 20.0
+AIR_YEARS = range(2015, 2026)
+NOISE_YEARS = (2018, 2021, 2024)
+HEAT_YEARS = (2019, 2022, 2025)
+GREEN_YEARS = (2016, 2020, 2024)
+POPULATION_YEARS = range(2016, 2025)
+POPULATION_2024 = 566_000  # about the CBS figure for 's-Gravenhage; the split is invented
+
+# Larger parks and dune areas of Den Haag as (name, centre x, centre y, half axes a, b in m,
+# rotation in degrees). APPROXIMATE, from memory: believable places, not a green-space map.
+PARKS: tuple[tuple[str, float, float, float, float, float], ...] = (
+    ("Haagse Bos", 82700, 456500, 1100, 230, 40),
+    ("Malieveld", 81900, 455800, 230, 120, 40),
+    ("Westbroekpark", 80300, 458400, 260, 200, 20),
+    ("Scheveningse Bosjes", 79300, 457300, 850, 320, 30),
+    ("Park Sorghvliet", 80500, 456900, 320, 200, 30),
+    ("Zuiderpark", 79700, 452500, 700, 380, 10),
+    ("Westduinpark", 76700, 455100, 1300, 350, 45),
+    ("Oostduinen", 81800, 459300, 700, 420, 40),
+    ("Clingendael", 84200, 457000, 480, 380, 20),
+    ("Park Marlot", 83700, 456400, 260, 200, 0),
+    ("Madestein", 74900, 451400, 650, 420, 45),
+    ("Ockenburgh", 74500, 452600, 450, 260, 45),
+    ("Park Wateringse Veld", 78900, 449500, 420, 160, 30),
+    ("Park Ypenburg", 84700, 449700, 350, 180, 60),
+    ("Park Leeuwenbergh", 82700, 453000, 250, 130, 20),
+    ("Van Stolkpark", 79700, 457900, 200, 150, 0),
+)
+
+
+def _lattice_noise(rng: np.random.Generator, x: np.ndarray, y: np.ndarray, spacing: float,
+                   sigma: float) -> np.ndarray:
+    """Value noise evaluated at any RD coordinates; the lattice depends on seed and spacing only."""
+    n = int(_EXTENT // spacing) + 3
+    lattice = rng.normal(0.0, sigma, (n, n))
+    fx = np.clip((x - _ANCHOR[0]) / spacing, 0, n - 1.001)
+    fy = np.clip((y - _ANCHOR[1]) / spacing, 0, n - 1.001)
+    ix, iy = fx.astype(int), fy.astype(int)
+    tx, ty = fx - ix, fy - iy
+    tx, ty = tx * tx * (3 - 2 * tx), ty * ty * (3 - 2 * ty)
+    top = lattice[iy, ix] * (1 - tx) + lattice[iy, ix + 1] * tx
+    bottom = lattice[iy + 1, ix] * (1 - tx) + lattice[iy + 1, ix + 1] * tx
+    return top * (1 - ty) + bottom * ty
+
+
+def _inland_km(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return ((x - _COAST_POINT[0]) * _INLAND[0] + (y - _COAST_POINT[1]) * _INLAND[1]) / 1000
+
+
+def _park_shapes() -> list[tuple[str, shapely.Geometry]]:
+    out = []
+    for name, cx, cy, a, b, angle in PARKS:
+        circle = shapely.Point(0, 0).buffer(1.0, quad_segs=8)
+        t = math.radians(angle)
+        ellipse = shapely.affinity.affine_transform(
+            circle, [a * math.cos(t), -b * math.sin(t), a * math.sin(t), b * math.cos(t), cx, cy])
+        out.append((name, shapely.set_precision(ellipse, 1.0)))
+    return out
+
+
+def _park_membership(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """1 inside a park ellipse, falling smoothly to 0 about one half axis outside it."""
+    m = np.zeros_like(x)
+    for _name, cx, cy, a, b, angle in PARKS:
+        t = math.radians(angle)
+        dx, dy = x - cx, y - cy
+        u = (dx * math.cos(t) + dy * math.sin(t)) / a
+        v = (-dx * math.sin(t) + dy * math.cos(t)) / b
+        r = np.sqrt(u * u + v * v)
+        np.maximum(m, np.clip(2.0 - r, 0.0, 1.0), out=m)
+    return m
+
+
+def _greenness(seed: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """0 (paved) .. 1 (wooded): parks, coastal dunes, leafy west, dense centre; fixed in time."""
+    inland = _inland_km(x, y)
+    dunes = np.clip(1.0 - np.abs(inland - 0.6) / 0.8, 0.0, 1.0) * 0.7
+    r2 = (x - _CENTRE[0]) ** 2 + (y - _CENTRE[1]) ** 2
+    centre = 0.25 * np.exp(-r2 / (2 * 1800.0**2))
+    g = 0.3 + 0.7 * _park_membership(x, y) + dunes - centre
+    g += _lattice_noise(np.random.default_rng([seed, 10]), x, y, 600.0, 0.12)
+    g += _lattice_noise(np.random.default_rng([seed, 11]), x, y, 90.0, 0.16)
+    return np.clip(g, 0.0, 1.0)
+
+
+def _canopy_threshold(year: int) -> float:
+    return 0.63 - 0.003 * (year - 2016)  # canopy slowly grows: new and maturing trees
+
+
+def _road_distances(x: np.ndarray, y: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    out = []
+    for _name, weight, line in MAIN_ROADS:
+        pts = np.asarray(line, dtype=float)
+        d2 = np.full(x.shape, np.inf)
+        for (ax, ay), (bx, by) in pairwise(pts):
+            dx, dy = bx - ax, by - ay
+            t = np.clip(((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy), 0.0, 1.0)
+            np.minimum(d2, (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2, out=d2)
+        out.append((weight, np.sqrt(d2)))
+    return out
+
+
+def _cells(boundaries: Path, cell: float) -> tuple[float, float, np.ndarray, np.ndarray]:
+    global CELL
+    saved, CELL = CELL, cell
+    try:
+        xmin, ymax, width, height = _grid_spec(boundaries)
+    finally:
+        CELL = saved
+    xs = xmin + cell / 2 + cell * np.arange(width)
+    ys = ymax - cell / 2 - cell * np.arange(height)
+    gx, gy = np.meshgrid(xs, ys)
+    return xmin, ymax, gx, gy
+
+
+def _write_grid_tif(path: Path, grid: np.ndarray, xmin: float, ymax: float, cell: float,
+                    description: str, unit: str, year: int) -> Path:
+    profile = {
+        "driver": "GTiff", "width": grid.shape[1], "height": grid.shape[0], "count": 1,
+        "dtype": "float32", "crs": CRS.from_epsg(28992),
+        "transform": from_origin(xmin, ymax, cell, cell), "nodata": NODATA,
+        "compress": "deflate", "predictor": 3, "zlevel": 6,
+        "tiled": True, "blockxsize": 256, "blockysize": 256,
+    }
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(grid.astype(np.float32), 1)
+        dst.set_band_description(1, f"{description} {year} (DEMO, not measured)")
+        dst.set_band_unit(1, unit)
+        dst.update_tags(DEMO="true", SOURCE=THEME_SOURCE, UNIT=unit, YEAR=str(year))
+    return path
+
+
+def _theme_demo_md(out_dir: Path, seed: int, what: str) -> Path:
+    return _write_text(out_dir / "DEMO.md", (
+        "# DEMO data — not measurements\n\n"
+        f"Generated by `portal demo` with seed {seed}: {what} Every value is invented by a "
+        "seeded model (approximate roads and parks, coast-to-inland gradients, smooth noise) "
+        "and was never measured or surveyed. Do not use it for any statement about The Hague.\n"))
+
+
+def generate_air(out_dir: Path, boundaries: Path, seed: int = 518,
+                 years: range = AIR_YEARS) -> list[Path]:
+    """Annual mean PM10 and PM2.5 on 100 m grids (shaped like RIVM GCN maps)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    xmin, ymax, gx, gy = _cells(Path(boundaries), PM_CELL)
+    inland = np.clip(_inland_km(gx, gy), *_BG_KM_RANGE)
+    roads = _road_distances(gx, gy)
+    written = []
+    #            bg at coast, per km inland, road peak, e-fold (m), factor per year, range
+    specs = {"pm10": (19.0, 0.25, 2.2, 150.0, 0.975, (12.0, 30.0)),
+             "pm25": (11.0, 0.18, 0.9, 150.0, 0.962, (6.0, 18.0))}
+    for k, (name, (bg, per_km, peak, efold, trend, rng_)) in enumerate(specs.items()):
+        road = np.zeros_like(gx)
+        for weight, d in roads:
+            np.maximum(road, weight * peak * np.exp(-d / efold), out=road)
+        base = bg + per_km * inland + road + _lattice_noise(
+            np.random.default_rng([seed, 20 + k]), gx, gy, 1500.0, 0.6)
+        for year in years:
+            weather = _lattice_noise(np.random.default_rng([seed, 20 + k, year]), gx, gy,
+                                     3000.0, 0.5)
+            grid = np.round(np.clip((base + weather) * trend ** (year - BASE_YEAR), *rng_), 2)
+            written.append(_write_grid_tif(out_dir / f"{name}_{year}.tif", grid, xmin, ymax,
+                                           PM_CELL, f"{name.upper()} annual mean", UNIT, year))
+    written.append(_theme_demo_md(out_dir, seed, "annual mean PM10 and PM2.5 grids "
+                                  "(`pm10_<year>.tif`, `pm25_<year>.tif`, 100 m cells)."))
+    return written
+
+
+def generate_noise(out_dir: Path, boundaries: Path, seed: int = 518,
+                   years: tuple[int, ...] = NOISE_YEARS) -> list[Path]:
+    """Road-traffic Lden (dB) on a 25 m grid, like a municipal noise map (every 3 years)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    xmin, ymax, gx, gy = _cells(Path(boundaries), CELL)
+    r2 = (gx - _CENTRE[0]) ** 2 + (gy - _CENTRE[1]) ** 2
+    # local streets: busier in the centre, quieter in the dunes and parks
+    local = (49.5 + 5.0 * np.exp(-r2 / (2 * 2500.0**2)) - 6.0 * _greenness(seed, gx, gy)
+             + _lattice_noise(np.random.default_rng([seed, 30]), gx, gy, 150.0, 2.5))
+    energy = 10 ** (local / 10)
+    for weight, d in _road_distances(gx, gy):  # a line source: -15 dB per decade of distance
+        energy += 10 ** ((71.0 + 10 * math.log10(weight) - 15 * np.log10(np.maximum(d, 12.0)
+                                                                          / 12.0)) / 10)
+    base = 10 * np.log10(energy)
+    written = []
+    for year in years:
+        jitter = _lattice_noise(np.random.default_rng([seed, 31, year]), gx, gy, 800.0, 0.4)
+        grid = np.round(np.clip(base + jitter - 0.12 * (year - NOISE_YEARS[0]), 35.0, 80.0), 1)
+        written.append(_write_grid_tif(out_dir / f"lden_wegverkeer_{year}.tif", grid, xmin, ymax,
+                                       CELL, "Road traffic noise Lden", "dB", year))
+    written.append(_theme_demo_md(out_dir, seed, "road-traffic noise maps "
+                                  "(`lden_wegverkeer_<year>.tif`, Lden in dB, 25 m cells)."))
+    return written
+
+
+def generate_heat(out_dir: Path, boundaries: Path, seed: int = 518,
+                  years: tuple[int, ...] = HEAT_YEARS) -> list[Path]:
+    """PET (°C) on a hot summer afternoon, 25 m grid, one map per heat-map year."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    xmin, ymax, gx, gy = _cells(Path(boundaries), CELL)
+    green = _greenness(seed, gx, gy)
+    coast = 4.0 * np.exp(-np.clip(_inland_km(gx, gy), 0, None) / 1.5)
+    r2 = (gx - _CENTRE[0]) ** 2 + (gy - _CENTRE[1]) ** 2
+    island = 3.0 * np.exp(-r2 / (2 * 2500.0**2))  # urban heat island of the dense core
+    written = []
+    for year in years:
+        canopy = green > _canopy_threshold(year)
+        pet = (40.0 + island - coast - 8.0 * green - 3.0 * canopy
+               + _lattice_noise(np.random.default_rng([seed, 40]), gx, gy, 120.0, 1.5)
+               + {2019: 1.2, 2022: 0.6}.get(year, 0.0))
+        grid = np.round(np.clip(pet, 24.0, 48.0), 1)
+        written.append(_write_grid_tif(out_dir / f"pet_{year}.tif", grid, xmin, ymax, CELL,
+                                       "PET hot summer afternoon", "degC", year))
+    written.append(_theme_demo_md(out_dir, seed, "heat maps (`pet_<year>.tif`, physiological "
+                                  "equivalent temperature on a hot afternoon, °C, 25 m cells)."))
+    return written
+
+
+def generate_green(out_dir: Path, boundaries: Path, seed: int = 518,
+                   years: tuple[int, ...] = GREEN_YEARS) -> list[Path]:
+    """Tree canopy polygons, parks, a tree register and inhabitants per buurt (per year)."""
+    from rasterio.features import shapes
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    doc = json.loads(Path(boundaries).read_text(encoding="utf-8"))
+    buurten = [(f["properties"]["statcode"], shapely.from_geojson(json.dumps(f["geometry"])))
+               for f in doc["features"]]
+    city = shapely.union_all([g for _, g in buurten])
+    minx, miny, maxx, maxy = city.bounds
+    xmin, ymax = math.floor(minx / GREEN_CELL) * GREEN_CELL, math.ceil(maxy / GREEN_CELL) * GREEN_CELL
+    width = math.ceil((maxx - xmin) / GREEN_CELL)
+    height = math.ceil((ymax - miny) / GREEN_CELL)
+    gx, gy = np.meshgrid(xmin + GREEN_CELL / 2 + GREEN_CELL * np.arange(width),
+                         ymax - GREEN_CELL / 2 - GREEN_CELL * np.arange(height))
+    green = _greenness(seed, gx, gy)
+    transform = from_origin(xmin, ymax, GREEN_CELL, GREEN_CELL)
+    written = []
+
+    # canopy: the cells above the year's threshold, as polygons (like a lidar canopy map)
+    features = []
+    for year in years:
+        mask = (green > _canopy_threshold(year)).astype(np.uint8)
+        for n, (geom, _v) in enumerate(shapes(mask, mask=mask.astype(bool),
+                                              transform=transform, connectivity=4)):
+            features.append({"type": "Feature", "properties": {
+                "kroon_id": f"K{year}-{n + 1:05d}", "jaar": year},
+                "geometry": _int_coords(geom)})
+    written.append(_write_geojson(out_dir / "kroonbedekking.geojson", features))
+
+    # parks: the named parks plus pocket parks that open over the years
+    rng = np.random.default_rng([seed, 50])
+    pockets = []
+    while len(pockets) < 120:
+        px, py = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if not city.contains(shapely.Point(px, py)):
+            continue
+        side = float(rng.uniform(40, 110))
+        opened = int(rng.integers(1990, 2025))
+        pockets.append((px, py, side, opened))
+    features = []
+    for year in years:
+        for name, shape in _park_shapes():
+            features.append({"type": "Feature", "properties": {
+                "naam": name, "soort": "park", "jaar": year},
+                "geometry": shapely.geometry.mapping(shape)})
+        for n, (px, py, side, opened) in enumerate(pockets):
+            if opened <= year:
+                box = shapely.box(round(px - side / 2), round(py - side / 2),
+                                  round(px + side / 2), round(py + side / 2))
+                features.append({"type": "Feature", "properties": {
+                    "naam": f"Plantsoen {n + 1}", "soort": "plantsoen", "jaar": year},
+                    "geometry": shapely.geometry.mapping(box)})
+    written.append(_write_geojson(out_dir / "parken.geojson", features))
+
+    # tree register: one snapshot per year; trees are planted and felled over time
+    rng = np.random.default_rng([seed, 60])
+    n_cand = 150_000
+    tx, ty = rng.uniform(minx, maxx, n_cand), rng.uniform(miny, maxy, n_cand)
+    keep = shapely.contains_xy(city, tx, ty)
+    keep &= rng.uniform(0, 1, n_cand) < 0.25 + 0.6 * _greenness(seed, tx, ty)
+    tx, ty = tx[keep], ty[keep]
+    planted = rng.integers(1950, 2025, tx.size)
+    felled = np.where(rng.uniform(0, 1, tx.size) < 0.08, rng.integers(2016, 2030, tx.size), 9999)
+    species = np.array(["Linde", "Iep", "Esdoorn", "Plataan", "Eik", "Es", "Populier", "Els"])
+    kinds = species[rng.integers(0, species.size, tx.size)]
+    lines = ["boomnummer;soort;plantjaar;jaar;x;y"]
+    for year in years:
+        alive = np.flatnonzero((planted <= year) & (felled > year))
+        lines += [f"{i + 1};{kinds[i]};{planted[i]};{year};{tx[i]:.1f};{ty[i]:.1f}"
+                  for i in alive]
+    written.append(_write_text(out_dir / "bomen.csv", "\n".join(lines) + "\n"))
+
+    # inhabitants per buurt (a point inside each buurt), growing about 0.9 % a year
+    rng = np.random.default_rng([seed, 70])
+    weights = []
+    for code, geom in buurten:
+        c = geom.representative_point()
+        g = float(_greenness(seed, np.array([c.x]), np.array([c.y]))[0])
+        weights.append(max(geom.area / 1e6, 0.05) * (1.2 - g) ** 2 * rng.uniform(0.6, 1.4))
+    weights = np.asarray(weights) / sum(weights)
+    lines = ["buurtcode;jaar;inwoners;x;y"]
+    for year in POPULATION_YEARS:
+        total = POPULATION_2024 * 1.009 ** (year - 2024)
+        for (code, geom), w in zip(buurten, weights, strict=True):
+            p = geom.representative_point()
+            lines.append(f"{code};{year};{round(total * w)};{p.x:.1f};{p.y:.1f}")
+    written.append(_write_text(out_dir / "inwoners.csv", "\n".join(lines) + "\n"))
+    written.append(_theme_demo_md(out_dir, seed, (
+        "tree canopy polygons (`kroonbedekking.geojson`), parks and pocket parks "
+        "(`parken.geojson`), a tree register (`bomen.csv`) per year, and inhabitants per buurt "
+        f"(`inwoners.csv`, scaled to about {POPULATION_2024:,} in 2024).")))
+    return written
+
+
+def _int_coords(geom: dict) -> dict:
+    def fix(c):
+        return [fix(x) for x in c] if isinstance(c[0], list | tuple) else [round(c[0]), round(c[1])]
+    return {"type": geom["type"], "coordinates": fix(geom["coordinates"])}
+
+
+def _write_geojson(path: Path, features: list[dict]) -> Path:
+    doc = {"type": "FeatureCollection",
+           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
+           "features": features}
+    path.write_bytes(json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return path
+
+
+GENERATORS = {"air": generate_air, "noise": generate_noise, "heat": generate_heat,
+              "green": generate_green}
