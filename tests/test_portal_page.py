@@ -1,11 +1,13 @@
-"""The portal page in headless Chromium: self-hosted, no errors, buurten coloured by status."""
+"""The portal pages in headless Chromium: self-hosted, no errors, axe-clean, areas coloured."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
 from portal.web.map import STATUS
@@ -13,6 +15,7 @@ from tests.conftest import artifacts
 
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +49,23 @@ def assert_self_hosted(seen: dict, server: str):
     assert seen["errors"] == [], seen["errors"]
 
 
-def test_home_page_shows_coloured_buurten(browser, server):
-    page, seen = open_page(browser, f"{server}/", "home")
+def check_axe(page, name: str) -> None:
+    """axe-core, WCAG 2.1 A + AA rules: zero violations; the report is kept as an artefact."""
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG}})
+    (artifacts() / f"axe-{name}.json").write_text(json.dumps(result.response["violations"],
+                                                             indent=1))
+    assert result.violations_count == 0, result.generate_report()
+
+
+def test_home_page_shows_coloured_areas(browser, server):
+    page, seen = open_page(browser, f"{server}/?indicator=no2_annual_mean", "home")
     page.wait_for_selector(".folium-map[data-ready='true']", timeout=30_000)
-    assert page.get_attribute(".folium-map", "data-features") == "114"
+    # zoomed out: the 44 wijken; zoomed in: the 114 buurten
+    assert page.get_attribute(".folium-map", "data-level") == "wijk"
+    assert page.get_attribute(".folium-map", "data-features") == "44"
     fills = page.eval_on_selector_all("path.leaflet-interactive",
                                       "els => els.map(e => e.getAttribute('fill'))")
-    assert len(fills) == 114
+    assert len(fills) == 44
     palette = {s["colour"].lower() for s in STATUS.values()}
     assert {f.lower() for f in fills} <= palette
     # demo is labelled on the page, and the legend uses words, not colour alone
@@ -64,7 +77,80 @@ def test_home_page_shows_coloured_buurten(browser, server):
     tip = page.inner_text(".leaflet-tooltip")
     assert "µg/m³" in tip and "Norm:" in tip
     assert any(s["nl"] in tip for s in STATUS.values())
+    check_axe(page, "home")
     page.screenshot(path=artifacts() / "home.png", full_page=True)
+    page.evaluate("() => window.OM.map.setZoom(14)")
+    page.wait_for_selector(".folium-map[data-level='buurt'][data-ready='true']", timeout=30_000)
+    assert page.get_attribute(".folium-map", "data-features") == "114"
+    assert_self_hosted(seen, server)
+
+
+def test_theme_switch_recolours_the_map(browser, server):
+    page, seen = open_page(browser, f"{server}/?indicator=no2_annual_mean", "switch")
+    page.wait_for_selector(".folium-map[data-ready='true']", timeout=30_000)
+    fills = "els => els.map(e => e.getAttribute('fill')).join(',')"
+    before = page.eval_on_selector_all("path.leaflet-interactive", fills)
+    options = page.eval_on_selector_all("#indicator option", "os => os.map(o => o.value)")
+    other = next(o for o in options if o != "no2_annual_mean")
+    page.select_option("#indicator", other)
+    page.wait_for_selector(f".folium-map[data-indicator='{other}'][data-ready='true']",
+                           timeout=30_000)
+    after = page.eval_on_selector_all("path.leaflet-interactive", fills)
+    assert after != before
+    assert other in page.url  # the view is a link
+    assert_self_hosted(seen, server)
+
+
+def test_click_gives_location_report(browser, server):
+    page, seen = open_page(browser, f"{server}/?indicator=no2_annual_mean", "click")
+    page.wait_for_selector(".folium-map[data-ready='true']", timeout=30_000)
+    box = page.locator(".folium-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector(".location-popup a", timeout=30_000)
+    text = page.inner_text(".location-popup")
+    assert "Buurt:" in text and "Wijk:" in text and "µg/m³" in text
+    href = page.get_attribute(".location-popup a", "href")
+    assert "/locatie?x=" in href
+    page.screenshot(path=artifacts() / "home-click.png")
+    assert_self_hosted(seen, server)
+
+
+@pytest.mark.parametrize("name,path", [
+    ("area-wijk", "/gebied/WK051828"),
+    ("area-buurt", "/gebied/BU05182811?lang=en"),
+    ("dashboard", "/dashboard"),
+    ("dashboard-buurt", "/dashboard?level=buurt&lang=en"),
+    ("location", "/locatie?x=81000&y=455000&crs=28992"),
+    ("location-empty", "/locatie"),
+    ("search", "/zoek?q=buurt"),
+])
+def test_pages_are_accessible(browser, server, name, path):
+    page, seen = open_page(browser, f"{server}{path}", name)
+    assert page.title()
+    check_axe(page, name)
+    page.screenshot(path=artifacts() / f"{name}.png", full_page=True)
+    assert_self_hosted(seen, server)
+
+
+def test_location_page_reports_bad_input(browser, server):
+    page = browser.new_page()
+    resp = page.goto(f"{server}/locatie?x=abc&y=455000")
+    assert resp.status == 400
+    assert "niet te lezen" in page.inner_text("#location-error")
+    resp = page.goto(f"{server}/locatie?x=95000&y=455000&lang=en")
+    assert resp.status == 400
+    assert "outside the municipality" in page.inner_text("#location-error")
+    check_axe(page, "location-error")
+    page.screenshot(path=artifacts() / "location-error.png", full_page=True)
+
+
+def test_location_page_is_printable(browser, server):
+    page, seen = open_page(browser, f"{server}/locatie?x=81000&y=455000", "print")
+    assert page.inner_text("#permalink").endswith("/locatie?x=81000&y=455000&crs=28992")
+    page.emulate_media(media="print")
+    assert not page.is_visible("header.site nav")
+    assert page.is_visible("#report")
+    page.screenshot(path=artifacts() / "location-print.png", full_page=True)
     assert_self_hosted(seen, server)
 
 

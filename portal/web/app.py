@@ -10,44 +10,23 @@ import contextlib
 import os
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from portal.ingest.manifest import all_manifests
 from portal.settings import REPO, VAR_DIR, Settings
-from portal.web import ogc, semantic
-from portal.web.map import STATUS, render_map
+from portal.web import ogc, pages, semantic
+from portal.web.knowledge import Knowledge
 
 HERE = Path(__file__).parent
 VENDOR_DIR = REPO / "node_modules"
-TEXT = {
-    "nl": {"title": "Omgevingsmonitor Den Haag", "skip": "Direct naar de kaart",
-           "lead": "Hoe staat het met de luchtkwaliteit in uw buurt? De kaart toont per buurt het "
-                   "jaargemiddelde van stikstofdioxide (NO2), getoetst aan de normen.",
-           "legend": "Legenda", "table": "Alle buurten", "area": "Buurt", "value": "Waarde",
-           "norm": "Bepalende norm", "status": "Status", "margin": "Marge tot norm",
-           "demo": "Let op: dit zijn DEMOGEGEVENS, geen metingen. Ze dienen om de monitor te tonen.",
-           "sources": "Bronnen", "year": "Jaar", "api": "Open data (OGC API Features)",
-           "other": "English"},
-    "en": {"title": "Environment monitor of The Hague", "skip": "Skip to the map",
-           "lead": "How is the air quality in your neighbourhood? The map shows, per "
-                   "neighbourhood, the annual mean of nitrogen dioxide (NO2), assessed "
-                   "against the norms.",
-           "legend": "Legend", "table": "All neighbourhoods", "area": "Neighbourhood",
-           "value": "Value", "norm": "Governing norm", "status": "Status",
-           "margin": "Margin to norm",
-           "demo": "Note: these are DEMO DATA, not measurements. They serve to show the monitor.",
-           "sources": "Sources", "year": "Year", "api": "Open data (OGC API Features)",
-           "other": "Nederlands"},
-}
-INDICATOR = "no2_annual_mean"  # the foundation slice shows one indicator; themes follow
 
 
 class OgcRootWithoutSlash:
@@ -71,30 +50,7 @@ def create_app(settings: Settings, db_url: str) -> OgcRootWithoutSlash:
 
     pool = ConnectionPool(db_url, min_size=1, max_size=8, open=False,
                           kwargs={"row_factory": dict_row})
-    pages = Environment(loader=FileSystemLoader(HERE / "templates"),
-                        autoescape=select_autoescape())
-    static_url = f"{settings.public_url}/static"
-
-    def home(request: Request) -> HTMLResponse:
-        lang = "en" if request.query_params.get("lang") == "en" else "nl"
-        with pool.connection() as conn:
-            year = settings.default_year or conn.execute(
-                "SELECT max(year) AS y FROM monitor.indicator_value WHERE indicator = %s",
-                (INDICATOR,)).fetchone()["y"]
-            rows = conn.execute(
-                "SELECT area_name, value, unit, status, status_norm_nl, status_norm_en,"
-                " status_margin, demo FROM monitor.area_status"
-                " WHERE indicator = %s AND year = %s AND level = 'buurt' ORDER BY area_name",
-                (INDICATOR, year)).fetchall()
-        data_url = (f"{settings.public_url}/ogc/collections/area-status/items?f=json"
-                    f"&level=buurt&indicator={INDICATOR}&year={year}&limit=1000")
-        manifests = [m for m in all_manifests() if m.access == "public"]
-        html = pages.get_template("home.html").render(
-            t=TEXT[lang], lang=lang, year=year, rows=rows, status=STATUS,
-            demo=any(r["demo"] for r in rows), manifests=manifests,
-            map=render_map(static_url, data_url, lang), static=static_url,
-            ogc=f"{settings.public_url}/ogc")
-        return HTMLResponse(html)
+    knowledge = Knowledge(settings, pool)
 
     def health(request: Request) -> JSONResponse:
         with pool.connection() as conn:
@@ -117,14 +73,16 @@ def create_app(settings: Settings, db_url: str) -> OgcRootWithoutSlash:
                           "swagger-ui-dist")]
     app = Starlette(
         routes=[
-            Route("/", home),
             Route("/health", health),
+            *pages.routes(settings, pool, knowledge),
             *vendor,
             Mount("/static", StaticFiles(directory=HERE / "static")),
-            *semantic.routes(settings, pool),
-            Mount("/ogc", ogc_app),
+            *semantic.routes(settings, pool, knowledge),
+            Mount("/ogc", ogc.wrap(ogc_app, settings, db_url, config_path)),
         ],
         exception_handlers={HTTPException: not_found},
+        # pages, map data and self-hosted assets go compressed (README: page weight)
+        middleware=[Middleware(GZipMiddleware, minimum_size=800)],
         lifespan=lifespan,
     )
     return OgcRootWithoutSlash(app)

@@ -1,0 +1,140 @@
+-- The location check: everything the monitor knows at one point, as one JSON document.
+-- Parameters: x, y (EPSG:28992, or lon/lat when crs = 4326), crs, year (NULL = the latest
+-- year with data per indicator), attention (README "Status": margin fraction of a limit).
+-- The API (portal/web/location.py) runs exactly this statement; scripts/bench_portal.py
+-- runs it straight in PostGIS to compare.
+WITH pt AS (
+    SELECT CASE WHEN %(crs)s::int = 4326
+                THEN ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326), 28992)
+                ELSE ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 28992) END AS g
+),
+here AS (
+    SELECT a.code, a.level, a.name, dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at
+    FROM monitor.area a
+    JOIN pt ON ST_Intersects(a.geom, pt.g)
+    JOIN monitor.dataset_version dv ON dv.id = a.dataset_version_id
+),
+ind AS (  -- every indicator with data, and the year reported for it
+    SELECT i.code, i.iri, i.label_nl, i.label_en, i.unit_symbol, i.theme_iri,
+           i.theme_label_nl, i.theme_label_en, COALESCE(%(year)s::int, y.year) AS year
+    FROM monitor.indicator i
+    CROSS JOIN LATERAL (SELECT GREATEST(
+        (SELECT max(v.year) FROM monitor.indicator_value v WHERE v.indicator = i.code),
+        (SELECT max(b.year) FROM monitor.grid g JOIN monitor.grid_band b ON b.grid_id = g.id
+          WHERE g.indicator = i.code),
+        (SELECT max(o.year) FROM monitor.observation o WHERE o.indicator = i.code)) AS year) y
+    WHERE y.year IS NOT NULL
+),
+cell AS (  -- the grid cell under the point (cell n = row n / ncols, column n %% ncols)
+    SELECT DISTINCT ON (ind.code) ind.code AS indicator, g.cell_size, rc.col, rc.row,
+           round(b.vals[(rc.row * g.ncols + rc.col) %% 256 + 1]::numeric, 2)::double precision
+               AS value,
+           dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at
+    FROM ind
+    JOIN monitor.grid g ON g.indicator = ind.code
+    JOIN monitor.dataset_version dv ON dv.id = g.dataset_version_id AND dv.is_current
+    CROSS JOIN pt
+    CROSS JOIN LATERAL (SELECT floor((ST_X(pt.g) - g.x_min) / g.cell_size)::int AS col,
+                               floor((g.y_max - ST_Y(pt.g)) / g.cell_size)::int AS row) rc
+    JOIN monitor.grid_chunk b  -- 256 cells of the band (migration 0006), not the whole band
+      ON b.grid_id = g.id AND b.year = ind.year AND b.chunk = (rc.row * g.ncols + rc.col) / 256
+    WHERE rc.col BETWEEN 0 AND g.ncols - 1 AND rc.row BETWEEN 0 AND g.nrows - 1
+    ORDER BY ind.code, g.cell_size, g.id DESC
+),
+station AS (  -- the nearest station with an observation of the indicator that year
+    SELECT DISTINCT ON (ind.code) ind.code AS indicator, s.id, s.name, s.classification,
+           round(ST_Distance(s.geom, pt.g)) AS distance_m, o.value,
+           ST_X(ST_Transform(s.geom, 4326)) AS lon, ST_Y(ST_Transform(s.geom, 4326)) AS lat,
+           dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at
+    FROM ind
+    CROSS JOIN pt
+    JOIN monitor.observation o ON o.indicator = ind.code AND o.year = ind.year
+    JOIN monitor.station s ON s.id = o.station_id
+    JOIN monitor.dataset_version dv ON dv.id = o.dataset_version_id
+    ORDER BY ind.code, s.geom <-> pt.g
+),
+areaval AS (
+    SELECT v.indicator, h.code, h.level, h.name,
+           round(v.value::numeric, 2)::double precision AS value, v.status,
+           round(v.status_margin::numeric, 2)::double precision AS status_margin,
+           n.label_nl AS norm_nl, n.label_en AS norm_en,
+           dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at
+    FROM here h
+    JOIN ind ON true
+    JOIN monitor.indicator_value v
+      ON v.area_code = h.code AND v.indicator = ind.code AND v.year = ind.year
+    LEFT JOIN monitor.norm n ON n.iri = v.status_norm
+    LEFT JOIN monitor.dataset_version dv ON dv.id = v.dataset_version_id
+),
+pointval AS (  -- the value at the point: the grid cell, else the buurt's, else the wijk's
+    SELECT ind.code AS indicator, pv.value, pv.basis
+    FROM ind
+    CROSS JOIN LATERAL (
+        SELECT * FROM (
+            SELECT c.value, 'grid' AS basis, 0 AS rank FROM cell c
+             WHERE c.indicator = ind.code AND c.value IS NOT NULL
+            UNION ALL
+            SELECT a.value, a.level, CASE a.level WHEN 'buurt' THEN 1 WHEN 'wijk' THEN 2 ELSE 3 END FROM areaval a
+             WHERE a.indicator = ind.code AND a.value IS NOT NULL
+        ) o ORDER BY rank LIMIT 1) pv
+),
+judged AS (  -- every norm valid that year, fixed or open, judged at the point
+    SELECT ind.code AS indicator, n.iri, n.label_nl, n.label_en, n.kind_label_nl,
+           n.kind_label_en, n.binding, n.threshold, n.comparator, n.valid_from,
+           n.valid_through, n.source_iri, n.citation, n.verified, n.qualitative_text, m.margin, c.complies,
+           CASE WHEN n.threshold IS NULL THEN 'open'
+                WHEN c.complies IS NULL THEN 'no_value'
+                WHEN n.binding AND NOT c.complies THEN 'exceeds'
+                WHEN NOT c.complies THEN 'attention'
+                WHEN n.binding AND m.margin <= %(attention)s * abs(n.threshold) THEN 'attention'
+                ELSE 'good' END AS status
+    FROM ind
+    JOIN monitor.norm n
+      ON n.indicator = ind.code
+     AND (n.valid_from IS NULL OR n.valid_from <= make_date(ind.year, 12, 31))
+     AND (n.valid_through IS NULL OR n.valid_through >= make_date(ind.year, 1, 1))
+    LEFT JOIN pointval p ON p.indicator = ind.code
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN n.threshold IS NULL OR p.value IS NULL THEN NULL
+                    WHEN n.comparator IN ('le', 'lt') THEN n.threshold - p.value
+                    ELSE p.value - n.threshold END AS margin) m
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN m.margin IS NULL THEN NULL
+                    WHEN n.comparator IN ('le', 'ge') THEN m.margin >= 0
+                    ELSE m.margin > 0 END AS complies) c
+)
+SELECT json_build_object(
+    'x', ST_X(pt.g), 'y', ST_Y(pt.g),
+    'lon', ST_X(ST_Transform(pt.g, 4326)), 'lat', ST_Y(ST_Transform(pt.g, 4326)),
+    'areas', (SELECT json_agg(to_json(h) ORDER BY h.level DESC) FROM here h),
+    'indicators', (SELECT json_agg(json_build_object(
+        'code', ind.code, 'iri', ind.iri, 'label_nl', ind.label_nl, 'label_en', ind.label_en,
+        'unit', ind.unit_symbol, 'theme_iri', ind.theme_iri,
+        'theme_nl', ind.theme_label_nl, 'theme_en', ind.theme_label_en, 'year', ind.year,
+        'value', (SELECT p.value FROM pointval p WHERE p.indicator = ind.code),
+        'basis', (SELECT p.basis FROM pointval p WHERE p.indicator = ind.code),
+        'grid', (SELECT to_json(c) FROM cell c WHERE c.indicator = ind.code),
+        'station', (SELECT to_json(s) FROM station s WHERE s.indicator = ind.code),
+        'area_values', (SELECT json_agg(to_json(a) ORDER BY a.level) FROM areaval a
+                         WHERE a.indicator = ind.code),
+        'norms', (SELECT json_agg(json_build_object(
+            'iri', j.iri, 'label_nl', j.label_nl, 'label_en', j.label_en,
+            'kind_nl', j.kind_label_nl, 'kind_en', j.kind_label_en, 'binding', j.binding,
+            'open', j.threshold IS NULL, 'threshold', j.threshold, 'comparator', j.comparator,
+            'valid_from', j.valid_from, 'valid_through', j.valid_through,
+            'margin', round(j.margin::numeric, 2)::double precision, 'complies', j.complies, 'status', j.status,
+            'source_iri', j.source_iri, 'citation', j.citation, 'verified', j.verified,
+            'qualitative_text', j.qualitative_text)
+            ORDER BY j.binding DESC, j.threshold IS NULL, j.iri)
+            FROM judged j WHERE j.indicator = ind.code),
+        'status', (SELECT CASE
+            WHEN bool_or(j.status = 'exceeds') THEN 'exceeds'
+            WHEN bool_or(j.status = 'attention') THEN 'attention'
+            WHEN bool_or(j.status = 'good') THEN 'good'
+            ELSE 'no_norm' END FROM judged j WHERE j.indicator = ind.code)
+        ) ORDER BY ind.theme_label_nl, ind.code)
+        FROM ind
+        WHERE EXISTS (SELECT 1 FROM pointval p WHERE p.indicator = ind.code)
+           OR EXISTS (SELECT 1 FROM station s WHERE s.indicator = ind.code))
+) AS report
+FROM pt
