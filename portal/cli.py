@@ -5,6 +5,7 @@ Every step is safe to repeat. Errors a user can fix print one line and exit 1.
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from typing import Annotated
@@ -50,13 +51,16 @@ def db() -> None:
 @app.command()
 def demo(seed: int = 518) -> None:
     """Generate the seeded demo data that demo manifests (key `generator`) read."""
-    from portal.ingest.demo import generate_no2
+    from portal.ingest.demo import GENERATORS, generate_no2
 
     root = get_settings().datasets_dir
+    buurten = root / "cbs-buurten-2024" / "buurten_2024_gm0518_rd.geojson"
     target = root / "generated" / "no2"
-    paths = generate_no2(target, root / "cbs-buurten-2024" / "buurten_2024_gm0518_rd.geojson",
-                         root / "lml-stations" / "lml_stations_denhaag_2013.csv", seed=seed)
-    out.print(f"demo data: {len(paths)} files in {target} (seed {seed})")
+    paths = generate_no2(target, buurten, root / "lml-stations" / "lml_stations_denhaag_2013.csv",
+                         seed=seed)
+    for name, generate in GENERATORS.items():
+        paths += generate(root / "generated" / name, buurten, seed=seed)
+    out.print(f"demo data: {len(paths)} files in {target.parent} (seed {seed})")
 
 
 @app.command()
@@ -109,15 +113,24 @@ def ingest(
 
 
 @app.command()
-def compute() -> None:
-    """Recompute area indicator values and their status against the vocabulary's norms."""
+def compute(
+    full: Annotated[bool, typer.Option("--full", help="recompute every indicator, "
+                                       "not only those whose inputs changed")] = False,
+) -> None:
+    """Recompute area indicator values (only those whose datasets or method changed), their
+    status against the vocabulary's norms, trends and goal progress."""
     from portal.db.connect import connect
     from portal.indicators.compute import compute as run
 
     settings = get_settings()
     with connect(_db_url(), autocommit=True) as conn:
-        timings = run(conn, settings.attention_margin_fraction)
-    out.print("computed: " + ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()))
+        report = run(conn, settings.attention_margin_fraction, full=full)
+    steps = {k: v for k, v in report.timings.items() if ":" not in k}
+    steps["indicators"] = sum(v for k, v in report.timings.items() if ":" in k)
+    out.print("computed: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items()))
+    out.print(f"indicators recomputed: {len(report.computed)}"
+              + (f" ({', '.join(report.computed)})" if report.computed else "")
+              + f"; unchanged: {len(report.skipped)}")
 
 
 @app.command()
@@ -132,7 +145,9 @@ def serve() -> None:
     url = _db_url()
     application = create_app(settings, url)
     out.print(f"serving on {settings.public_url}/ (OGC API: {settings.public_url}/ogc)")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+    access_log = os.environ.get("OM_ACCESS_LOG") == "1"  # one line per request, e.g. for tests
+    uvicorn.run(application, host=settings.host, port=settings.port,
+                log_level="info" if access_log else "warning", access_log=access_log)
 
 
 @app.command()
@@ -141,7 +156,10 @@ def up() -> None:
     settings = get_settings()
     _check_port_free(settings.host, settings.port)
     db()
-    if not (settings.datasets_dir / "generated" / "no2").exists():
+    from portal.ingest.demo import GENERATORS
+
+    if not all((settings.datasets_dir / "generated" / name).exists()
+               for name in ("no2", *GENERATORS)):
         demo()
     ingest(None, False, False)
     compute()

@@ -26,7 +26,8 @@ apt_install() {
 pkgs=()
 [ -z "${DATABASE_URL:-}" ] && pkgs+=(postgresql postgis)
 command -v npm >/dev/null || pkgs+=(nodejs npm)
-[ "$mode" = test ] && pkgs+=(chromium gdal-bin)
+# the tests drive real clients: Chromium, GDAL's OAPIF driver and QGIS (headless)
+[ "$mode" = test ] && pkgs+=(chromium gdal-bin python3-qgis qgis-providers)
 [ ${#pkgs[@]} -gt 0 ] && apt_install "${pkgs[@]}"
 
 # 2. Python >= 3.12 (pyenv picks it from .python-version; else any python3.12+ on PATH).

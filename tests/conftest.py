@@ -80,7 +80,7 @@ def running_server(db: str, log_name: str = "server.log", **env_extra: str):
     """The real app (`portal serve`) in its own process on a free loopback port."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db, "OM_PORT": str(port), "OM_HOST": "127.0.0.1",
-           **env_extra}
+           "OM_ACCESS_LOG": "1", **env_extra}
     env.pop("OM_BASE_URL", None)
     log_path = artifacts() / log_name
     with open(log_path, "w") as log:

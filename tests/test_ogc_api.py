@@ -8,7 +8,8 @@ import subprocess
 import pytest
 
 RD = "http://www.opengis.net/def/crs/EPSG/0/28992"
-COLLECTIONS = {"buurten", "wijken", "stations", "area-status"}
+COLLECTIONS = {"buurten", "wijken", "stations", "parken", "area-status", "area-trends",
+               "goal-progress"}
 
 
 def test_landing_and_conformance(http):
