@@ -170,3 +170,17 @@ def test_ogc_html_pages_are_self_hosted(browser, server, path):
     page, seen = open_page(browser, f"{server}{path}", "ogc")
     assert page.title()
     assert_self_hosted(seen, server)
+
+
+def test_zones_layer_can_be_switched_on(browser, server):
+    page, seen = open_page(browser, f"{server}/", "home-zones")
+    page.wait_for_selector(".folium-map[data-ready='true']", timeout=30_000)
+    before = page.locator("path.leaflet-interactive").count()
+    page.check("#zones-toggle")
+    page.wait_for_selector(".folium-map[data-zones]", timeout=30_000)
+    assert int(page.get_attribute(".folium-map", "data-zones")) >= 5
+    assert page.locator("path.leaflet-interactive").count() > before
+    page.uncheck("#zones-toggle")
+    page.wait_for_function(f"document.querySelectorAll('path.leaflet-interactive').length"
+                           f" === {before}")
+    assert_self_hosted(seen, server)

@@ -29,6 +29,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 SELECT ?norm WHERE {{
     ?norm a om:Norm ; om:appliesTo/om:code "no2_annual_mean" ; om:validFrom ?from .
     OPTIONAL {{ ?norm om:validThrough ?through }}
+    FILTER NOT EXISTS {{ ?norm om:appliesIn ?zone }}  # city-wide; zone-bound ones: /api/norms-at
     FILTER (?from <= "2031-01-01"^^xsd:date
             && (!BOUND(?through) || ?through >= "2031-01-01"^^xsd:date))
 }}

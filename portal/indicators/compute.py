@@ -27,6 +27,7 @@ from portal.errors import UserError
 from portal.indicators.methods import Method, load_methods
 from portal.ingest.manifest import Manifest, all_manifests, table_name
 from portal.vocabulary.graph import VOCAB_DIR, indicators, load_vocabulary, norms, validate
+from portal.vocabulary.zones import zone_bound
 
 SQL_DIR = Path(__file__).parent / "sql"
 CITY_NAME = "'s-Gravenhage"
@@ -105,7 +106,10 @@ def sync_vocabulary(conn: psycopg.Connection, graph=None) -> tuple[int, int]:
     problems = validate(graph)
     if problems:
         raise UserError("the vocabulary is invalid: " + "; ".join(problems[:5]))
-    inds, nrms = indicators(graph), norms(graph)
+    # Location-bound norms (om:appliesIn) are not city-wide: the area status leaves them
+    # out; the location check (/api/norms-at) applies them where their zone lies.
+    bound = zone_bound(graph)
+    inds, nrms = indicators(graph), [n for n in norms(graph) if str(n.iri) not in bound]
     conn.execute("DELETE FROM monitor.norm")
     conn.execute("DELETE FROM monitor.goal")
     conn.execute("DELETE FROM monitor.indicator WHERE code <> ALL(%s)", ([i.code for i in inds],))

@@ -30,7 +30,7 @@ from starlette.routing import Route
 from portal.ingest.manifest import all_manifests
 from portal.settings import CONFIG_DIR, Settings
 from portal.vocabulary.rebase import CANONICAL, rebase_iri
-from portal.web import location
+from portal.web import location, zones
 from portal.web.charts import line_chart
 from portal.web.data import (
     AREA_VALUES_SQL,
@@ -183,6 +183,7 @@ def routes(settings: Settings, pool, knowledge) -> list[Route]:
     goals, definitions = vocab_extras(knowledge.canonical)
     cache = Cache()
     attention = settings.attention_margin_fraction
+    zone_norms = zones.VocabularyNorms.of(knowledge.canonical)
 
     def lang_of(request: Request) -> str:
         return "en" if request.query_params.get("lang") == "en" else "nl"
@@ -461,9 +462,37 @@ def routes(settings: Settings, pool, knowledge) -> list[Route]:
     def run_report(request: Request) -> tuple[location.Point, dict]:
         point = location.parse_params(request.query_params)
         year = location.parse_year(request.query_params.get("year"))
+        day = zones.parse_date(request.query_params.get("date"))
         with pool.connection() as conn:
             data = location.report(conn, point, year, attention)
+            data["date"] = day.isoformat()
+            data["applicable_norms"] = served(zones.applicable(conn, zone_norms, point, day))
         return point, data
+
+    def served(found: list[dict]) -> list[dict]:
+        for n in found:
+            n["iri"] = iri(n["iri"])
+            for z in n["zones"]:
+                z["iri"] = iri(z["iri"])
+        return found
+
+    def api_norms_at(request: Request) -> JSONResponse:
+        """Norms that apply at point P on a date (default today), each with the reason."""
+        lang = lang_of(request)
+        try:
+            point = location.parse_params(request.query_params)
+            day = zones.parse_date(request.query_params.get("date"))
+            with pool.connection() as conn:
+                found = served(zones.applicable(conn, zone_norms, point, day))
+        except location.LocationError as exc:
+            return JSONResponse({"code": "InvalidParameterValue", "error": exc.key,
+                                 "description": exc.message(lang)}, status_code=400)
+        except zones.DateError as exc:
+            return JSONResponse({"code": "InvalidParameterValue", "error": "date",
+                                 "description": str(exc)}, status_code=400)
+        return JSONResponse({"point": {"x": point.x, "y": point.y, "crs": f"EPSG:{point.crs}"},
+                             "date": day.isoformat(), "norms": found,
+                             "self": f"{public}/api/norms-at?{point.query()}&date={day}"})
 
     def api_location(request: Request) -> JSONResponse:
         lang = lang_of(request)
@@ -530,6 +559,7 @@ def routes(settings: Settings, pool, knowledge) -> list[Route]:
         Route("/", home),
         Route("/api/map", map_data),
         Route("/api/location", api_location),
+        Route("/api/norms-at", api_norms_at),
         Route("/gebied/{code}", area_page),
         Route("/dashboard", dashboard),
         Route("/dashboard.csv", dashboard_csv),

@@ -154,6 +154,31 @@
         .catch(err => popup.setContent(el("p", t.error + ": " + err.message)));
     });
 
+    // Werkingsgebieden (zones of location-bound norms) as a layer the user can switch on.
+    const zonesBox = document.getElementById("zones-toggle");
+    let zones = null;
+    if (zonesBox) {
+      zonesBox.addEventListener("change", () => {
+        if (!zonesBox.checked) { if (zones) { map.removeLayer(zones); } return; }
+        if (zones) { zones.addTo(map); return; }
+        fetch(zonesBox.dataset.url, {headers: {"Accept": "application/geo+json"}})
+          .then(r => { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+          .then(fc => {
+            zones = L.geoJSON(fc, {
+              style: {color: "#000000", weight: 2.5, dashArray: "6 4", fill: false},
+              onEachFeature: (f, l) => {
+                const p = f.properties;
+                l.bindTooltip(p.naam + " (" + p.soort + ", " + p.geldig_vanaf +
+                              (p.geldig_tot ? " – " + p.geldig_tot : "") + ")", {sticky: true});
+              }
+            });
+            if (zonesBox.checked) { zones.addTo(map); }
+            container.dataset.zones = String(fc.features.length);
+          })
+          .catch(err => { box.textContent = t.error + ": " + err.message; box.hidden = false; });
+      });
+    }
+
     window.OM.map = map;
     show(levelForZoom());
   }

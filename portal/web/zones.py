@@ -1,0 +1,136 @@
+"""Norms that apply at a point on a date, and why: city-wide, or inside a werkingsgebied.
+
+The vocabulary says which norms are location-bound (om:appliesIn → zone ids); the zone
+geometries and their validity dates come from the datasets whose manifest has
+`role: zones`. So the answer for a past date uses the zones valid then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from psycopg import sql
+from psycopg.rows import tuple_row
+from rdflib import Graph
+
+from portal.ingest.manifest import all_manifests
+from portal.vocabulary.graph import Norm, norms
+from portal.vocabulary.zones import Zone, zone_bound
+from portal.web.location import LocationError, Point
+
+
+class DateError(ValueError):
+    """`date` is not YYYY-MM-DD (HTTP 400)."""
+
+
+def parse_date(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise DateError(f"date: '{text}' is not a date (YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class VocabularyNorms:
+    """The vocabulary's norms with their zones, read once per graph."""
+
+    norms: list[Norm]
+    zones: dict[str, list[Zone]]
+
+    @classmethod
+    def of(cls, graph: Graph) -> VocabularyNorms:
+        return cls(norms(graph), zone_bound(graph))
+
+
+def zone_tables() -> list[str]:
+    return [m.publish["table"] for m in all_manifests()
+            if m.raw.get("role") == "zones" and m.publish]
+
+
+def _zones_at(conn, point: Point) -> list[dict]:
+    tables = zone_tables()
+    if not tables:
+        return []
+    union = sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT zone_id, naam, geldig_vanaf, geldig_tot, geom FROM {}").format(
+            sql.Identifier("data", t)) for t in tables)
+    query = sql.SQL(
+        "WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(crs)s), 28992)"
+        " AS g) SELECT zone_id, naam, geldig_vanaf, geldig_tot, ST_Contains(z.geom, p.g),"
+        " round(ST_Distance(z.geom, p.g)::numeric) FROM ({}) z, p").format(union)
+    rows = conn.cursor(row_factory=tuple_row).execute(query, {"x": point.x, "y": point.y, "crs": point.crs}).fetchall()
+    return [{"zone_id": r[0], "naam": r[1], "from": r[2], "through": r[3], "inside": r[4],
+             "distance_m": float(r[5])} for r in rows]
+
+
+def _in_city(conn, point: Point) -> bool:
+    return conn.cursor(row_factory=tuple_row).execute(
+        "SELECT EXISTS (SELECT 1 FROM monitor.area WHERE level = 'buurt' AND ST_Contains(geom,"
+        " ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), %s), 28992)))",
+        (point.x, point.y, point.crs)).fetchone()[0]
+
+
+def _valid(start, end, day: dt.date) -> bool:
+    return (start is None or start <= day) and (end is None or end >= day)
+
+
+def applicable(conn, vocab: VocabularyNorms, point: Point, day: dt.date) -> list[dict]:
+    """Every norm valid on `day`, with `applies` and the reason (nl/en)."""
+    if not _in_city(conn, point):
+        raise LocationError("outside")
+    zones = _zones_at(conn, point)
+    out = []
+    for n in vocab.norms:
+        if not _valid(n.valid_from, n.valid_through, day):
+            continue
+        bound = vocab.zones.get(str(n.iri))
+        entry = {
+            "iri": str(n.iri), "label_nl": n.label_nl, "label_en": n.label_en,
+            "indicator": n.indicator_code, "kind_nl": n.kind_label_nl, "kind_en": n.kind_label_en,
+            "binding": n.binding, "threshold": n.threshold, "unit": n.unit_symbol,
+            "qualitative_text": n.qualitative_text, "source": str(n.source_iri),
+            "citation": n.citation, "verified": n.verified,
+            "valid_from": n.valid_from.isoformat() if n.valid_from else None,
+            "valid_through": n.valid_through.isoformat() if n.valid_through else None,
+        }
+        if not bound:
+            entry.update(applies=True, scope="city-wide", reason_nl="geldt in de hele gemeente",
+                         reason_en="applies city-wide", zones=[])
+            out.append(entry)
+            continue
+        ids = {i for z in bound for i in z.zone_ids}
+        mine = [z for z in zones if z["zone_id"] in ids]
+        valid = [z for z in mine if _valid(z["from"], z["through"], day)]
+        inside = [z for z in valid if z["inside"]]
+        expired = [z for z in mine if z["inside"] and not _valid(z["from"], z["through"], day)]
+        label = bound[0]
+        if inside:
+            z = inside[0]
+            entry.update(applies=True, reason_nl=f"ligt in werkingsgebied {z['naam']}",
+                         reason_en=f"inside zone {label.label_en} ({z['zone_id']})")
+        elif expired and not valid:
+            z = expired[0]
+            entry.update(applies=False,
+                         reason_nl=f"werkingsgebied {z['naam']} gold niet op {day} "
+                                   f"({z['from']} t/m {z['through'] or '…'})",
+                         reason_en=f"zone {label.label_en} was not in force on {day} "
+                                   f"({z['from']} to {z['through'] or '…'})")
+        elif valid:
+            z = min(valid, key=lambda r: r["distance_m"])
+            entry.update(applies=False,
+                         reason_nl=f"buiten werkingsgebied {z['naam']} ({z['distance_m']:.0f} m)",
+                         reason_en=f"outside zone {label.label_en} "
+                                   f"({z['distance_m']:.0f} m away)")
+        else:
+            entry.update(applies=False, reason_nl=f"werkingsgebied {label.label_nl} gold niet op "
+                                                  f"{day}",
+                         reason_en=f"zone {label.label_en} not in force on {day}")
+        entry.update(scope="zone", zones=[{"iri": z.iri, "label_nl": z.label_nl,
+                                           "label_en": z.label_en, "ids": list(z.zone_ids)}
+                                          for z in bound])
+        out.append(entry)
+    out.sort(key=lambda e: (not e["applies"], e["indicator"], e["iri"]))
+    return out
