@@ -146,3 +146,16 @@ def test_conformance_declares_what_qgis_needs_for_server_side_filters(http):
     for c in ("ogcapi-features-3/1.0/conf/filter", "ogcapi-features-3/1.0/conf/features-filter",
               "cql2/1.0/conf/cql2-text", "cql2/1.0/conf/basic-cql2"):
         assert f"http://www.opengis.net/spec/{c}" in conf
+
+
+def test_datetime_filters_on_the_collections_time_property(http, conn):
+    r = http.get("/ogc/collections/werkingsgebieden/items",
+                 params={"f": "json", "datetime": "2020-01-01T00:00:00Z/.."}).json()
+    expected = conn.execute("SELECT count(*) FROM data.demo_werkingsgebieden"
+                            " WHERE geldig_vanaf >= '2020-01-01'").fetchone()[0]
+    assert r["numberMatched"] == expected
+    bad = http.get("/ogc/collections/werkingsgebieden/items",
+                   params={"f": "json", "datetime": "gisteren"})
+    assert bad.status_code == 400 and bad.json()["description"].startswith("datetime:")
+    none = http.get("/ogc/collections/buurten/items", params={"f": "json", "datetime": "2020"})
+    assert none.status_code == 400 and "no time property" in none.json()["description"]

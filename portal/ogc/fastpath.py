@@ -91,7 +91,8 @@ class FastFeatures:
                               ).fetchall()
             self.collections[cid] = collection_from_columns(
                 cid, schema, provider["table"], provider["id_field"], rows,
-                tuple(provider.get("crs") or CRS_URIS), self.defs.get(cid, {}))
+                tuple(provider.get("crs") or CRS_URIS), self.defs.get(cid, {}),
+                provider.get("time_field"))
         return self.collections[cid]
 
     async def _handle(self, request: Request, cid: str, kind: str, fid: str | None):

@@ -30,6 +30,7 @@ from portal.ogc.query import (
     count_sql,
     item_sql,
     page_sql,
+    parse_datetime,
 )
 
 _POOLS: dict[str, ConnectionPool] = {}
@@ -61,7 +62,7 @@ def collection_for(provider_def: dict) -> Collection:
             rows = conn.execute(COLUMNS_SQL, (schema, provider_def["table"])).fetchall()
             _COLLECTIONS[key] = collection_from_columns(
                 provider_def["table"], schema, provider_def["table"], provider_def["id_field"],
-                rows)
+                rows, time_field=provider_def.get("time_field"))
     return _COLLECTIONS[key]
 
 
@@ -87,6 +88,11 @@ class PostGISProvider(BaseProvider):
             equals=dict(properties or []), skip_geometry=skip_geometry,
             sortby=[(s["property"], s["order"] != "-") for s in (sortby or [])],
             filter=filterq, filter_srid=RD)  # pygeoapi already put filter geometries in RD
+        try:
+            if datetime_ and datetime_ != "../..":
+                fq.datetime = parse_datetime(datetime_, self.collection)
+        except QueryError as exc:
+            raise ProviderInvalidQueryError(user_msg=str(exc)) from None
         try:
             with self.pool.connection() as conn:
                 matched = conn.execute(count_sql(self.collection, fq)).fetchone()[0]

@@ -8,6 +8,7 @@ pygeoapi provider and the fast JSON path use it, so they cannot disagree.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import math
 import re
@@ -54,6 +55,7 @@ class Collection:
     geom: str = "geom"
     crs: tuple[str, ...] = tuple(CRS_URIS)
     definitions: dict[str, str] = field(default_factory=dict)  # property → vocabulary IRI
+    time_field: str | None = None  # what `datetime=` filters on
 
     @property
     def relation(self) -> sql.Composable:
@@ -75,6 +77,7 @@ class FeatureQuery:
     filter: object = None  # pygeofilter AST
     filter_srid: int = 4326
     hits_only: bool = False
+    datetime: tuple[str | None, str | None] | None = None  # (start, end); None = open
 
 
 def _int(params, name: str, default: int, lo: int, hi: int) -> int:
@@ -126,6 +129,8 @@ def parse_params(params, col: Collection, max_limit: int, default_limit: int,
         q.bbox_srid = CRS_URIS[bbox_crs]
         q.bbox = (box[1], box[0], box[3], box[2]) if bbox_crs in LAT_LON else box
     q.crs = _crs(params, "crs", col)
+    if params.get("datetime"):
+        q.datetime = parse_datetime(params["datetime"], col)
     if params.get("properties"):
         props = [p.strip() for p in params["properties"].split(",") if p.strip()]
         bad = [p for p in props if p not in col.fields]
@@ -159,6 +164,26 @@ def parse_params(params, col: Collection, max_limit: int, default_limit: int,
     return q
 
 
+def parse_datetime(text: str, col: Collection) -> tuple[str | None, str | None]:
+    """RFC 3339 instant or interval (`a/b`, `../b`, `a/..`), as OGC API Features Part 1."""
+    if not col.time_field:
+        raise QueryError("datetime", f"collection '{col.id}' has no time property")
+    parts = text.split("/")
+    if len(parts) > 2 or not all(parts):
+        raise QueryError("datetime", f"'{text}' is not an instant or an interval a/b")
+    ends = []
+    for p in parts:
+        if p == "..":
+            ends.append(None)
+            continue
+        try:
+            dt.datetime.fromisoformat(p)  # Python 3.11+ reads "Z" too
+        except ValueError:
+            raise QueryError("datetime", f"'{p}' is not an RFC 3339 date or time") from None
+        ends.append(p)
+    return (ends[0], ends[0]) if len(ends) == 1 else (ends[0], ends[1])
+
+
 def _where(col: Collection, q: FeatureQuery, keyset: bool) -> sql.Composable:
     def column(name: str) -> sql.Composable:
         if name not in col.fields:
@@ -171,6 +196,13 @@ def _where(col: Collection, q: FeatureQuery, keyset: bool) -> sql.Composable:
     if q.bbox:
         parts.append(sql.SQL("{} && ST_Transform(ST_MakeEnvelope({}, {}, {}, {}, {}), {})").format(
             geom, *map(sql.Literal, q.bbox), sql.Literal(q.bbox_srid), sql.Literal(RD)))
+    if q.datetime and col.time_field:
+        start, end = q.datetime
+        t = sql.SQL("{}::timestamptz").format(sql.Identifier(col.time_field))
+        if start:
+            parts.append(sql.SQL("{} >= {}::timestamptz").format(t, sql.Literal(start)))
+        if end:
+            parts.append(sql.SQL("{} <= {}::timestamptz").format(t, sql.Literal(end)))
     for name, value in q.equals.items():
         parts.append(sql.SQL("{} = {}").format(sql.Identifier(name), sql.Literal(value)))
     if q.filter is not None:
@@ -262,7 +294,8 @@ COLUMNS_SQL = ("SELECT column_name, data_type, udt_name FROM information_schema.
 
 def collection_from_columns(cid: str, schema: str, table: str, id_field: str, rows: list,
                             crs: tuple[str, ...] = tuple(CRS_URIS),
-                            definitions: dict[str, str] | None = None) -> Collection:
+                            definitions: dict[str, str] | None = None,
+                            time_field: str | None = None) -> Collection:
     """A published table or view from its columns (COLUMNS_SQL); geometry and
     bookkeeping columns are not properties."""
     if not rows:
@@ -270,4 +303,5 @@ def collection_from_columns(cid: str, schema: str, table: str, id_field: str, ro
     fields = {name: PG_JSON_TYPES.get(dtype, "string") for name, dtype, udt in rows
               if udt != "geometry" and name != "dataset_version_id" and _SAFE.match(name)}
     geom = next((name for name, _, udt in rows if udt == "geometry"), "geom")
-    return Collection(cid, schema, table, id_field, fields, geom, crs, definitions or {})
+    return Collection(cid, schema, table, id_field, fields, geom, crs, definitions or {},
+                      time_field if time_field in fields else None)

@@ -101,7 +101,10 @@ def _resource(title: dict, description: dict, keywords: list[str], provider: dic
 
 def _manifest_provider(db: dict, m: Manifest) -> dict:
     if m.target == "features":  # its own view in schema `data`, keyed as the manifest says
-        return _provider(db, m.publish["table"], m.load.get("id_field") or "fid", "data")
+        provider = _provider(db, m.publish["table"], m.load.get("id_field") or "fid", "data")
+        if m.publish.get("time_field"):  # what `datetime=` filters on
+            provider["time_field"] = m.publish["time_field"]
+        return provider
     return _provider(db, m.publish["table"])
 
 
