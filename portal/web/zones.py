@@ -35,23 +35,21 @@ def parse_date(text: str | None) -> dt.date:
 
 @dataclass(frozen=True)
 class VocabularyNorms:
-    """The vocabulary's norms with their zones, read once per graph."""
+    """The vocabulary's norms with their zones, and the zone tables: read once at start-up,
+    not per request (the location check is on the hot path)."""
 
     norms: list[Norm]
     zones: dict[str, list[Zone]]
+    tables: list[str]
 
     @classmethod
     def of(cls, graph: Graph) -> VocabularyNorms:
-        return cls(norms(graph), zone_bound(graph))
+        tables = [m.publish["table"] for m in all_manifests()
+                  if m.raw.get("role") == "zones" and m.publish]
+        return cls(norms(graph), zone_bound(graph), tables)
 
 
-def zone_tables() -> list[str]:
-    return [m.publish["table"] for m in all_manifests()
-            if m.raw.get("role") == "zones" and m.publish]
-
-
-def _zones_at(conn, point: Point) -> list[dict]:
-    tables = zone_tables()
+def _zones_at(conn, tables: list[str], point: Point) -> list[dict]:
     if not tables:
         return []
     union = sql.SQL(" UNION ALL ").join(
@@ -81,7 +79,7 @@ def applicable(conn, vocab: VocabularyNorms, point: Point, day: dt.date) -> list
     """Every norm valid on `day`, with `applies` and the reason (nl/en)."""
     if not _in_city(conn, point):
         raise LocationError("outside")
-    zones = _zones_at(conn, point)
+    zones = _zones_at(conn, vocab.tables, point)
     out = []
     for n in vocab.norms:
         if not _valid(n.valid_from, n.valid_through, day):
