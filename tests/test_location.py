@@ -10,6 +10,9 @@ import pytest
 
 from portal.web import location
 from portal.web.geocoder import GeocoderError, PdokLocatieserver, from_config
+from portal.web.pages import portal_config
+
+PDOK_URL = portal_config()["geocoder"]["url"]  # the one place it is configured
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -151,7 +154,7 @@ def _replay(name: str, seen: list):
 
 def test_pdok_adapter_parses_recorded_answer():
     seen: list = []
-    geo = PdokLocatieserver(transport=_replay("pdok_free_spui.json", seen))
+    geo = PdokLocatieserver(PDOK_URL, transport=_replay("pdok_free_spui.json", seen))
     places = geo.search("Spui 70")
     assert places[0].name == "Spui 70, 2511BT 's-Gravenhage" and places[0].kind == "adres"
     assert (places[0].x, places[0].y) == pytest.approx((81621.42, 454874.31))
@@ -163,24 +166,26 @@ def test_pdok_adapter_parses_recorded_answer():
 def test_pdok_adapter_failure_is_a_geocoder_error():
     def down(request):
         raise httpx.ConnectError("no route")
-    geo = PdokLocatieserver(transport=httpx.MockTransport(down))
+    geo = PdokLocatieserver(PDOK_URL, transport=httpx.MockTransport(down))
     with pytest.raises(GeocoderError):
         geo.search("Spui")
-    bad = PdokLocatieserver(transport=httpx.MockTransport(lambda r: httpx.Response(200, text="x")))
+    bad = PdokLocatieserver(PDOK_URL, transport=httpx.MockTransport(lambda r: httpx.Response(200, text="x")))
     with pytest.raises(GeocoderError):
         bad.search("Spui")
 
 
 def test_geocoder_is_off_by_default_and_configurable():
-    from portal.web.pages import portal_config
     assert from_config(portal_config().get("geocoder")) is None
-    assert isinstance(from_config({"provider": "pdok"}), PdokLocatieserver)
+    pdok = {**portal_config()["geocoder"], "provider": "pdok"}
+    assert isinstance(from_config(pdok), PdokLocatieserver)
+    with pytest.raises(ValueError, match="geocoder.url"):
+        from_config({"provider": "pdok"})
     with pytest.raises(ValueError, match="geocoder.provider"):
         from_config({"provider": "google"})
 
 
 def test_geocoded_point_feeds_the_location_check(http):
     """The geocoder's RD point is a valid location-check input inside the city."""
-    places = PdokLocatieserver(transport=_replay("pdok_free_spui.json", [])).search("Spui 70")
+    places = PdokLocatieserver(PDOK_URL, transport=_replay("pdok_free_spui.json", [])).search("Spui 70")
     r = http.get("/api/location", params={"x": places[0].x, "y": places[0].y})
     assert r.status_code == 200 and r.json()["wijk"]["code"].startswith("WK0518")

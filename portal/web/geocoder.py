@@ -14,7 +14,6 @@ from typing import Protocol
 
 import httpx
 
-PDOK_URL = "https://api.pdok.nl/bzk/locatieserver/search/v3_1/free"
 _POINT = re.compile(r"POINT\(\s*(-?[\d.]+)\s+(-?[\d.]+)\s*\)")
 
 
@@ -42,7 +41,7 @@ class PdokLocatieserver:
 
     name = "PDOK Locatieserver"
 
-    def __init__(self, url: str = PDOK_URL, filter_query: str | None = "gemeentecode:0518",
+    def __init__(self, url: str, filter_query: str | None = "gemeentecode:0518",
                  rows: int = 5, timeout: float = 3.0,
                  transport: httpx.BaseTransport | None = None):
         self.url = url
@@ -84,9 +83,9 @@ def from_config(config: dict | None, transport: httpx.BaseTransport | None = Non
     if provider not in PROVIDERS:
         raise ValueError(f"config/portal.yml: key 'geocoder.provider': {provider!r} is not one "
                          f"of none, {', '.join(PROVIDERS)}")
-    kwargs = {"transport": transport}
-    if config.get("url"):
-        kwargs["url"] = str(config["url"])
+    if not config.get("url"):  # the endpoint is configuration, stated once: config/portal.yml
+        raise ValueError(f"config/portal.yml: key 'geocoder.url' is required for {provider!r}")
+    kwargs = {"transport": transport, "url": str(config["url"])}
     if "filter" in config:
         kwargs["filter_query"] = config["filter"] or None
     if config.get("timeout_seconds"):
