@@ -21,12 +21,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from portal.settings import REPO, VAR_DIR, Settings
+from portal.settings import VAR_DIR, Settings
 from portal.web import ogc, pages, semantic
+from portal.web.assets import VENDOR_DIR, vendored_packages
 from portal.web.knowledge import Knowledge
 
 HERE = Path(__file__).parent
-VENDOR_DIR = REPO / "node_modules"
 
 
 class OgcRootWithoutSlash:
@@ -69,8 +69,7 @@ def create_app(settings: Settings, db_url: str) -> OgcRootWithoutSlash:
         pool.close()
 
     vendor = [Mount(f"/static/vendor/{pkg}", StaticFiles(directory=VENDOR_DIR / pkg))
-              for pkg in ("leaflet", "bootstrap", "leaflet.markercluster", "leaflet-draw",
-                          "swagger-ui-dist")]
+              for pkg in vendored_packages()]
     app = Starlette(
         routes=[
             Route("/health", health),

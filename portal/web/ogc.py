@@ -19,6 +19,7 @@ from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, REPO, Settings
 from portal.vocabulary.graph import indicators, load_vocabulary
 from portal.vocabulary.rebase import CANONICAL, rebase_iri
+from portal.web.assets import self_host
 
 BASE_CONFIG = REPO / "pygeoapi-config.yml"
 RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
@@ -41,14 +42,6 @@ LINKED_TEMPLATES = Path(__file__).parent / "templates" / "ogc"
 DEMO_NL = "DEMOGEGEVENS – geen metingen. "
 DEMO_EN = "DEMO DATA – not measurements. "
 
-# CDN prefix in pygeoapi's templates → path under our /static/vendor (npm packages).
-CDN_REWRITES = {
-    "https://unpkg.com/bootstrap@5.1.3/dist/": "bootstrap/dist/",
-    "https://unpkg.com/leaflet@1.3.1/dist/": "leaflet/dist/",
-    "https://unpkg.com/leaflet.markercluster/dist/": "leaflet.markercluster/dist/",
-    "https://unpkg.com/leaflet-draw@1.0.4/dist/": "leaflet-draw/dist/",
-    "https://unpkg.com/swagger-ui-dist/": "swagger-ui-dist/",
-}
 # Small fixes to pygeoapi's templates: a page whose title block renders only blanks
 # (the items page) got an empty <title>, an accessibility failure.
 TEMPLATE_FIXES = {"{% if not self.title() %}": "{% if not self.title()|trim %}"}
@@ -261,8 +254,7 @@ def _templates(dest: Path, public: str) -> Path:
     for path in dest.rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         new = _IE_SHIV.sub("", text)
-        for cdn, local in CDN_REWRITES.items():
-            new = new.replace(cdn, f"{public}/static/vendor/{local}")
+        new = self_host(new, f"{public}/static")
         for old, fixed in TEMPLATE_FIXES.items():
             new = new.replace(old, fixed)
         new = _OUTSIDE_ASSET.sub(
