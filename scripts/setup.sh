@@ -24,7 +24,7 @@ apt_install() {
 
 # 1. OS packages. PostgreSQL + PostGIS only when we run our own cluster.
 pkgs=()
-[ -z "${DATABASE_URL:-}" ] && pkgs+=(postgresql postgis)
+[ -z "${DATABASE_URL:-}" ] && pkgs+=(postgresql postgresql-postgis)  # the extension; "postgis" alone is only its tools
 command -v npm >/dev/null || pkgs+=(nodejs npm)
 # the tests drive real clients: Chromium, GDAL's OAPIF driver and QGIS (headless)
 [ "$mode" = test ] && pkgs+=(chromium gdal-bin python3-qgis qgis-providers)
