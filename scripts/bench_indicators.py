@@ -4,8 +4,8 @@
    status, trends, goals) on the database of DATABASE_URL (default: the monitor's own
    database, loaded by `portal demo && portal ingest`); printed per step.
 2. The zonal statistics of one grid dataset (default demo-no2-grid: 11 years of 25 m cells)
-   for every area (city, wijken, buurten): our SQL (exact cell coverage + weighted mean and
-   max in PostGIS) and `exactextract` (coverage-weighted `mean`, `max`) on the same GeoTIFFs
+   for every area (city, wijken, buurten): our SQL (exact cell coverage as cell labels +
+   weighted mean and max in PostGIS, portal/indicators/weights.py) and `exactextract` (coverage-weighted `mean`, `max`) on the same GeoTIFFs
    and the same area polygons, in the same run. Prints both times, the ratio ours /
    exactextract and the largest relative difference of the values (goal: ≤ 2× and ≤ 0.1 %).
 
@@ -30,13 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from portal.db.connect import connect, prepare
-from portal.indicators.compute import (
-    area_signature,
-    compute,
-    compute_grid,
-    ensure_weights,
-)
+from portal.indicators.compute import area_signature, compute, compute_grid
 from portal.indicators.methods import Method
+from portal.indicators.weights import ensure_weights
 from portal.ingest.manifest import all_manifests
 from portal.settings import get_settings
 

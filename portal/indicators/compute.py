@@ -25,17 +25,17 @@ from psycopg import sql
 
 from portal.errors import UserError
 from portal.indicators.methods import Method, load_methods
+from portal.indicators.sqlfiles import run_sql, sql_hash
+from portal.indicators.weights import ensure_weights
 from portal.ingest.manifest import Manifest, all_manifests, table_name
 from portal.vocabulary.graph import VOCAB_DIR, indicators, load_vocabulary, norms, validate
 from portal.vocabulary.zones import zone_bound
 
-SQL_DIR = Path(__file__).parent / "sql"
 CITY_NAME = "'s-Gravenhage"
-GRID_AGG = {
-    "grid_mean": "sum(u.v * w.weight) / sum(w.weight)",
-    "grid_max": "max(u.v)",
-    "grid_share_above": "100.0 * coalesce(sum(w.weight) FILTER (WHERE u.v > {threshold}), 0)"
-                        " / sum(w.weight)",
+GRID_AGG = {  # value per area from its sums in kind_grid.sql
+    "grid_mean": "a.s / a.w",
+    "grid_max": "a.mx",
+    "grid_share_above": "100.0 * a.{above} / a.w",
 }
 POINT_AGG = {  # (aggregate, HAVING)
     "point_density": ("count(p.geom) / (ST_Area(a.geom) / 10000.0)", "true"),
@@ -48,27 +48,6 @@ class ComputeReport:
     timings: dict[str, float] = field(default_factory=dict)
     computed: list[str] = field(default_factory=list)  # indicators recomputed
     skipped: list[str] = field(default_factory=list)  # unchanged inputs: kept as they were
-
-
-def _statements(name: str) -> list[str]:
-    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    text = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("--"))
-    return [s for s in re.split(r";\s*\n", text) if s.strip()]
-
-
-def run_sql(conn: psycopg.Connection, name: str, params: dict | None = None,
-            parts: dict[str, sql.Composable] | None = None) -> None:
-    for stmt in _statements(name):
-        query = sql.SQL(stmt).format(**parts) if parts else stmt
-        text = query.as_string(conn) if isinstance(query, sql.Composable) else query
-        conn.execute(query, params if params and "%(" in text else None)
-
-
-def _sql_hash(*names: str) -> str:
-    h = hashlib.sha256()
-    for name in names:
-        h.update((SQL_DIR / f"{name}.sql").read_bytes())
-    return h.hexdigest()[:16]
 
 
 # --- vocabulary -----------------------------------------------------------------------------
@@ -156,37 +135,6 @@ def area_signature(conn: psycopg.Connection) -> str:
     return row[0]
 
 
-def ensure_weights(conn: psycopg.Connection, datasets: set[str], areas: str,
-                   force: bool = False) -> dict[str, int]:
-    """Coverage weights for the current grids of `datasets`, for the current areas.
-
-    Weights depend only on the cells, so grids of the same origin, cell size and shape share
-    one set (the first grid that has them). Returns dataset -> grid id whose weights to use.
-    """
-    grids = conn.execute(
-        "SELECT dv.dataset, g.id, g.x_min, g.y_max, g.cell_size, g.ncols, g.nrows"
-        " FROM monitor.grid g JOIN monitor.dataset_version dv"
-        "   ON dv.id = g.dataset_version_id AND dv.is_current"
-        " WHERE dv.dataset = ANY(%s) ORDER BY g.id", (sorted(datasets),)).fetchall()
-    use: dict[str, int] = {}
-    fresh: list[int] = []
-    for dataset, gid, *shape in grids:
-        twin = conn.execute(
-            "SELECT g.id FROM monitor.grid g JOIN monitor.grid_weight_state s ON s.grid_id = g.id"
-            " WHERE s.areas = %s AND (g.x_min, g.y_max, g.cell_size, g.ncols, g.nrows)"
-            " = (%s, %s, %s, %s, %s) AND (NOT %s OR g.id = ANY(%s)) ORDER BY g.id LIMIT 1",
-            (areas, *shape, force, fresh)).fetchone()
-        if twin is None:
-            run_sql(conn, "cell_weights", {"grid_id": gid})
-            conn.execute("INSERT INTO monitor.grid_weight_state (grid_id, areas) VALUES (%s, %s)"
-                         " ON CONFLICT (grid_id) DO UPDATE SET areas = EXCLUDED.areas",
-                         (gid, areas))
-            fresh.append(gid)
-            twin = (gid,)
-        use[dataset] = twin[0]
-    return use
-
-
 # --- indicators -----------------------------------------------------------------------------
 
 def _current_versions(conn: psycopg.Connection) -> dict[str, int]:
@@ -242,17 +190,22 @@ def compute_grid(conn: psycopg.Connection, methods: list[Method],
     if dataset not in versions or dataset not in weights:
         conn.execute("DELETE FROM monitor.indicator_value WHERE indicator = ANY(%s)", (codes,))
         return
-    aggs, values = [], []
+    label_above, area_above, part_above, values = [], [], [], []
     for i, mt in enumerate(methods):
-        threshold = _threshold(conn, mt) if mt.kind == "grid_share_above" else 0.0
-        aggs.append(sql.SQL("{} AS {}").format(
-            sql.SQL(GRID_AGG[mt.kind]).format(threshold=sql.Literal(threshold)),
-            sql.Identifier(f"v{i}")))
-        values.append(sql.SQL("({}, a.{})").format(sql.Literal(mt.indicator),
-                                                   sql.Identifier(f"v{i}")))
+        above = sql.Identifier(f"above{i}")
+        if mt.kind == "grid_share_above":
+            label_above.append(sql.SQL(", count(v) FILTER (WHERE v > {}) AS {}").format(
+                sql.Literal(_threshold(conn, mt)), above))
+            area_above.append(sql.SQL(", sum(w.weight * p.{0}) AS {0}").format(above))
+            part_above.append(sql.SQL(", sum(a.{})").format(above))
+        values.append(sql.SQL("({}, {})").format(
+            sql.Literal(mt.indicator), sql.SQL(GRID_AGG[mt.kind]).format(above=above)))
     run_sql(conn, "kind_grid", {"indicators": codes, "dataset": dataset,
                                 "weights_grid": weights[dataset]},
-            {"aggs": sql.SQL(", ").join(aggs), "values": sql.SQL(", ").join(values)})
+            {"label_above": sql.SQL("").join(label_above),
+             "area_above": sql.SQL("").join(area_above),
+             "part_above": sql.SQL("").join(part_above),
+             "values": sql.SQL(", ").join(values)})
 
 
 def compute_indicator(conn: psycopg.Connection, method: Method,
@@ -295,7 +248,7 @@ def compute_indicator(conn: psycopg.Connection, method: Method,
 
 def _signature(method: Method, versions: dict[str, int], areas: str) -> str:
     doc = {"method": method.as_dict(), "versions": [versions.get(d) for d in method.datasets],
-           "areas": areas, "sql": _sql_hash(method.sql_name)}
+           "areas": areas, "sql": sql_hash(method.sql_name)}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:24]
 
 
