@@ -83,3 +83,28 @@ def test_a_norm_pointing_at_something_that_is_not_a_zone_is_caught():
     g.add((URIRef("https://omgevingsmonitor.denhaag.nl/id/norm/eu-2008-50-no2-jaar"),
            OM.appliesIn, URIRef("https://omgevingsmonitor.denhaag.nl/id/theme/luchtkwaliteit")))
     assert any("appliesIn" in m for m in validate(g))
+
+
+def test_area_status_uses_zone_bound_norms_where_they_apply_with_their_share(conn, http):
+    """The demo low-emission zone (valid from 2016) covers part of wijk Centrum (WK051828):
+    its open norm is listed for that wijk from 2016 on, with the share it covers, and not
+    for a wijk it does not touch."""
+    rows = dict(conn.execute(
+        "SELECT year, coalesce(open_norm_iris, '') || '|' || coalesce(zone_norms, '')"
+        " FROM monitor.area_status WHERE area_code = 'WK051828'"
+        " AND indicator = 'no2_annual_mean'").fetchall())
+    share = conn.execute("SELECT share FROM monitor.area_zone WHERE area_code = 'WK051828'"
+                         " AND zone_id = 'milieuzone-centrum'").fetchone()[0]
+    assert 0 < share < 100
+    assert "milieuzone-toegang" in rows[2020]
+    assert f"{round(share, 1)} % van het gebied" in rows[2020]
+    assert "milieuzone" not in rows[2015]  # the zone was not valid yet
+    elsewhere = conn.execute(
+        "SELECT count(*) FROM monitor.area_status WHERE area_code = 'WK051801'"
+        " AND (open_norm_iris LIKE '%%milieuzone%%' OR zone_norms LIKE '%%Milieuzone%%')"
+    ).fetchone()[0]
+    assert elsewhere == 0
+    # the area page says it too, in words; a wijk the zone misses does not mention it
+    page = http.get("/gebied/WK051828").text
+    assert f"{round(share, 1)} % van dit gebied" in page
+    assert "Milieuzone" not in http.get("/gebied/WK051801").text

@@ -29,7 +29,7 @@ from portal.indicators.sqlfiles import run_sql, sql_hash
 from portal.indicators.weights import ensure_weights
 from portal.ingest.manifest import Manifest, all_manifests, table_name
 from portal.vocabulary.graph import VOCAB_DIR, indicators, load_vocabulary, norms, validate
-from portal.vocabulary.zones import zone_bound
+from portal.vocabulary.zones import zone_bound, zone_tables, zones_sql
 
 CITY_NAME = "'s-Gravenhage"
 GRID_AGG = {  # value per area from its sums in kind_grid.sql
@@ -85,10 +85,10 @@ def sync_vocabulary(conn: psycopg.Connection, graph=None) -> tuple[int, int]:
     problems = validate(graph)
     if problems:
         raise UserError("the vocabulary is invalid: " + "; ".join(problems[:5]))
-    # Location-bound norms (om:appliesIn) are not city-wide: the area status leaves them
-    # out; the location check (/api/norms-at) applies them where their zone lies.
-    bound = zone_bound(graph)
-    inds, nrms = indicators(graph), [n for n in norms(graph) if str(n.iri) not in bound]
+    # Location-bound norms (om:appliesIn) carry their zones' ids: they apply to an area only
+    # where a zone valid that year covers part of it (assess.sql, monitor.zone_share).
+    bound = {iri: sorted({i for z in zs for i in z.zone_ids}) for iri, zs in zone_bound(graph).items()}
+    inds, nrms = indicators(graph), norms(graph)
     conn.execute("DELETE FROM monitor.norm")
     conn.execute("DELETE FROM monitor.goal")
     conn.execute("DELETE FROM monitor.indicator WHERE code <> ALL(%s)", ([i.code for i in inds],))
@@ -105,12 +105,12 @@ def sync_vocabulary(conn: psycopg.Connection, graph=None) -> tuple[int, int]:
         cur.executemany(
             "INSERT INTO monitor.norm (iri, indicator, label_nl, label_en, kind_label_nl,"
             " kind_label_en, binding, threshold, comparator, valid_from, valid_through,"
-            " source_iri, citation, verified, qualitative_text)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " source_iri, citation, verified, qualitative_text, zones)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [(str(n.iri), n.indicator_code, n.label_nl, n.label_en, n.kind_label_nl,
               n.kind_label_en, n.binding, n.threshold, n.comparator, n.valid_from,
-              n.valid_through, str(n.source_iri), n.citation, n.verified, n.qualitative_text)
-             for n in nrms])
+              n.valid_through, str(n.source_iri), n.citation, n.verified, n.qualitative_text,
+              bound.get(str(n.iri))) for n in nrms])
         cur.executemany(
             "INSERT INTO monitor.goal (iri, indicator, label_nl, label_en, target_value,"
             " target_year, comparator, source_iri) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -118,8 +118,18 @@ def sync_vocabulary(conn: psycopg.Connection, graph=None) -> tuple[int, int]:
     return len(inds), len(nrms)
 
 
-def assess(conn: psycopg.Connection, attention: float) -> None:
+def assess(conn: psycopg.Connection, attention: float,
+           manifests: list[Manifest] | None = None) -> None:
+    area_zones(conn, manifests if manifests is not None else all_manifests())
     run_sql(conn, "assess", {"attention": attention})
+
+
+def area_zones(conn: psycopg.Connection, manifests: list[Manifest]) -> None:
+    """% of every area inside every werkingsgebied (datasets with role: zones)."""
+    tables = zone_tables(manifests)
+    conn.execute("DELETE FROM monitor.area_zone")
+    if tables:
+        run_sql(conn, "area_zones", parts={"zones": zones_sql(tables)})
 
 
 # --- areas and grid weights -------------------------------------------------------------------
@@ -328,7 +338,7 @@ def compute(conn: psycopg.Connection, attention: float,
             cur.executemany("UPDATE monitor.indicator_method SET better = %s WHERE indicator = %s",
                             [(mt.better, mt.indicator) for mt in methods])
         t = time.perf_counter()
-        assess(conn, attention)
+        assess(conn, attention, manifests)
         step("assess", t)
         t = time.perf_counter()
         run_sql(conn, "trends", methods_trend_params(config_path))

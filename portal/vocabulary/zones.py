@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from psycopg import sql
 from rdflib import Graph
 
+from portal.ingest.manifest import Manifest, table_name
 from portal.vocabulary.graph import OM
 
 
@@ -40,3 +42,17 @@ def zone_bound(graph: Graph) -> dict[str, list[Zone]]:
             str(row.zone), str(row.nl or row.zone), str(row.en or row.nl or row.zone),
             tuple(sorted(str(row.ids).split()))))
     return out
+
+
+def zone_tables(manifests: list[Manifest]) -> list[str]:
+    """The views of the datasets with `role: zones`; each has zone_id, naam, geldig_vanaf,
+    geldig_tot (NULL: still valid) and geom (see `role` in manifest.schema.yml)."""
+    return [table_name(m.id) for m in manifests
+            if m.raw.get("role") == "zones" and m.target == "features"]
+
+
+def zones_sql(tables: list[str]) -> sql.Composable:
+    """All zones of those views as one subquery (zone_id, naam, geldig_vanaf, geldig_tot, geom)."""
+    return sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT zone_id, naam, geldig_vanaf, geldig_tot, geom FROM {}").format(
+            sql.Identifier("data", t)) for t in tables)

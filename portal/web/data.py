@@ -50,7 +50,7 @@ ORDER BY v.indicator, v.year
 NORMS_SQL = """
 SELECT n.iri, n.indicator, n.label_nl, n.label_en, n.kind_label_nl AS kind_nl,
        n.kind_label_en AS kind_en, n.binding, n.threshold, n.comparator, n.valid_from,
-       n.valid_through, n.source_iri, n.citation, n.verified, n.qualitative_text
+       n.valid_through, n.source_iri, n.citation, n.verified, n.qualitative_text, n.zones
 FROM monitor.norm n
 ORDER BY n.indicator, n.binding DESC, n.valid_from NULLS FIRST, n.iri
 """
@@ -240,3 +240,12 @@ class Cache:
         with self._lock:
             self._items[key] = (now, value)
         return value
+
+# The share of an area each location-bound norm covers, in the latest year of its indicator.
+AREA_ZONE_SHARES_SQL = """
+SELECT n.iri, round(monitor.zone_share(v.area_code, n.zones, v.year)::numeric, 1) AS share
+FROM monitor.norm n
+JOIN (SELECT area_code, indicator, max(year) AS year FROM monitor.indicator_value
+      WHERE area_code = %s GROUP BY area_code, indicator) v ON v.indicator = n.indicator
+WHERE n.zones IS NOT NULL AND monitor.zone_share(v.area_code, n.zones, v.year) > 0
+"""

@@ -34,6 +34,7 @@ from portal.web import location, zones
 from portal.web.charts import line_chart
 from portal.web.data import (
     AREA_VALUES_SQL,
+    AREA_ZONE_SHARES_SQL,
     CITY_SQL,
     EXPORT_SQL,
     INDICATORS_SQL,
@@ -107,6 +108,7 @@ TEXT = {
                             "niet aan voldoet krijgt de status 'aandacht'.",
         "explain_open": "Dit is een open norm: geen vast getal, maar een beschrijving die per "
                         "geval wordt afgewogen.",
+        "zone_share": "Geldt alleen in een werkingsgebied: {share} % van dit gebied ligt erin.",
         "higher": "hoger dan", "lower": "lager dan", "equal": "gelijk aan",
         "than_city": "het stedelijk gemiddelde",
     },
@@ -161,6 +163,7 @@ TEXT = {
                             "it gives the status 'attention'.",
         "explain_open": "This is an open norm: no fixed number but a description weighed case "
                         "by case.",
+        "zone_share": "Applies only inside a zone: {share} % of this area lies in it.",
         "higher": "higher than", "lower": "lower than", "equal": "equal to",
         "than_city": "the city average",
     },
@@ -233,9 +236,16 @@ def routes(settings: Settings, pool, knowledge) -> list[Route]:
             return [[r["s"], r["w"]], [r["n"], r["e"]]]
         return cache.get("bounds", make)
 
-    def valid_norms(code: str, year: int | None) -> list[dict]:
+    def valid_norms(code: str, year: int | None,
+                    zone_shares: dict[str, float] | None = None) -> list[dict]:
+        """City-wide norms, plus the location-bound ones in `zone_shares` (norm → % of the
+        area its zones cover)."""
         out = []
         for n in norms().get(code, []):
+            if n["zones"]:
+                if not zone_shares or n["iri"] not in zone_shares:
+                    continue
+                n = {**n, "zone_share": zone_shares[n["iri"]]}
             if year is not None:
                 if n["valid_from"] and n["valid_from"].year > year:
                     continue
@@ -349,6 +359,8 @@ def routes(settings: Settings, pool, knowledge) -> list[Route]:
             if area is None:
                 raise HTTPException(404, f"no wijk or buurt with code {code}")
             values = conn.execute(AREA_VALUES_SQL, (code,)).fetchall()
+            shares = {r["iri"]: float(r["share"])
+                      for r in conn.execute(AREA_ZONE_SHARES_SQL, (code,)).fetchall()}
             parent = children = None
             if area["level"] == "buurt":
                 parent = conn.execute("SELECT code, name FROM monitor.area WHERE code = %s",
@@ -368,7 +380,7 @@ def routes(settings: Settings, pool, knowledge) -> list[Route]:
             latest = series[-1]
             cs = {r["year"]: r["value"] for r in city_series.get(ind["code"], [])}
             city_latest = cs.get(latest["year"])
-            ns = valid_norms(ind["code"], latest["year"])
+            ns = valid_norms(ind["code"], latest["year"], shares)
             ind_goals = goals_for(ind["code"])
             label = ind[f"label_{lang}"]
             chart = line_chart(

@@ -16,7 +16,7 @@ from rdflib import Graph
 
 from portal.ingest.manifest import all_manifests
 from portal.vocabulary.graph import Norm, norms
-from portal.vocabulary.zones import Zone, zone_bound
+from portal.vocabulary.zones import Zone, zone_bound, zone_tables, zones_sql
 from portal.web.location import LocationError, Point
 
 
@@ -44,17 +44,13 @@ class VocabularyNorms:
 
     @classmethod
     def of(cls, graph: Graph) -> VocabularyNorms:
-        tables = [m.publish["table"] for m in all_manifests()
-                  if m.raw.get("role") == "zones" and m.publish]
-        return cls(norms(graph), zone_bound(graph), tables)
+        return cls(norms(graph), zone_bound(graph), zone_tables(all_manifests()))
 
 
 def _zones_at(conn, tables: list[str], point: Point) -> list[dict]:
     if not tables:
         return []
-    union = sql.SQL(" UNION ALL ").join(
-        sql.SQL("SELECT zone_id, naam, geldig_vanaf, geldig_tot, geom FROM {}").format(
-            sql.Identifier("data", t)) for t in tables)
+    union = zones_sql(tables)
     query = sql.SQL(
         "WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(crs)s), 28992)"
         " AS g) SELECT zone_id, naam, geldig_vanaf, geldig_tot, ST_Contains(z.geom, p.g),"

@@ -4,15 +4,22 @@
 --             %(attention)s × threshold of a binding norm;
 --   good      otherwise;  no_norm  no norm applies that year.
 -- The governing norm is the one that decides the status (else the tightest binding norm).
+-- A location-bound norm (zones) counts for an area only where one of its zones valid that
+-- year covers part of the area; zone_share says how much (%).
 DELETE FROM monitor.norm_assessment;
-INSERT INTO monitor.norm_assessment (area_code, indicator, year, norm_iri, threshold, margin, complies, near)
+INSERT INTO monitor.norm_assessment (area_code, indicator, year, norm_iri, threshold, margin, complies, near,
+                                     zone_share)
 SELECT v.area_code, v.indicator, v.year, n.iri, n.threshold, m.margin, c.complies,
-       n.binding AND c.complies AND m.margin <= %(attention)s * abs(n.threshold)
+       n.binding AND c.complies AND m.margin <= %(attention)s * abs(n.threshold), z.share
 FROM monitor.indicator_value v
 JOIN monitor.norm n
   ON n.indicator = v.indicator AND n.threshold IS NOT NULL
  AND (n.valid_from IS NULL OR n.valid_from <= make_date(v.year, 12, 31))
  AND (n.valid_through IS NULL OR n.valid_through >= make_date(v.year, 1, 1))
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN n.zones IS NOT NULL THEN monitor.zone_share(v.area_code, n.zones, v.year)
+           END AS share
+) z
 CROSS JOIN LATERAL (
     SELECT CASE WHEN n.comparator IN ('le', 'lt') THEN n.threshold - v.value
                 ELSE v.value - n.threshold END AS margin
@@ -20,7 +27,7 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT CASE WHEN n.comparator IN ('le', 'ge') THEN m.margin >= 0 ELSE m.margin > 0 END AS complies
 ) c
-WHERE v.value IS NOT NULL;
+WHERE v.value IS NOT NULL AND (n.zones IS NULL OR z.share > 0);
 
 UPDATE monitor.indicator_value v
 SET status = 'no_norm', status_norm = NULL, status_margin = NULL;

@@ -89,8 +89,8 @@ judged AS (  -- every norm valid that year, fixed or open, judged at the point
                 WHEN n.binding AND m.margin <= %(attention)s * abs(n.threshold) THEN 'attention'
                 ELSE 'good' END AS status
     FROM ind
-    JOIN monitor.norm n
-      ON n.indicator = ind.code
+    JOIN monitor.norm n  -- city-wide; location-bound norms: /api/norms-at (zones.py)
+      ON n.indicator = ind.code AND n.zones IS NULL
      AND (n.valid_from IS NULL OR n.valid_from <= make_date(ind.year, 12, 31))
      AND (n.valid_through IS NULL OR n.valid_through >= make_date(ind.year, 1, 1))
     LEFT JOIN pointval p ON p.indicator = ind.code
