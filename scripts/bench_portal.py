@@ -9,13 +9,16 @@ Uses the database of DATABASE_URL (or the private cluster's), which must be load
    including every asset and its map data, in headless Debian Chromium;
 2. time from navigation start to the map drawn (areas coloured);
 3. location-check latency p50/p95 at N concurrent clients through the HTTP API, and the
-   same SQL (portal/web/sql/location.sql) run straight in PostGIS, same points, same run.
+   same SQL (portal/web/sql/location.sql) run straight in PostGIS, same points, same run;
+4. "norms at point" (/api/norms-at: which norms apply here and why) p50/p95 at N
+   concurrent connections of wrk (apt-get install wrk), same points.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -118,18 +121,56 @@ def run_concurrent(clients: int, work) -> list[float]:
     return [v for lst in out for v in lst]
 
 
-def bench_location(base: str, db: str, points, clients: int, per_client: int,
-                   attention: float) -> dict:
+def api_client(base: str, path: str, points, per_client: int, **extra):
+    """Client i of a concurrent run: GET `path` at its share of the points; latencies (s)."""
     def api(i: int) -> list[float]:
         lat = []
         with httpx.Client(base_url=base, timeout=30) as c:
             for k in range(per_client):
                 x, y = points[(i * per_client + k) % len(points)]
                 t = time.perf_counter()
-                r = c.get("/api/location", params={"x": f"{x:.2f}", "y": f"{y:.2f}"})
+                r = c.get(path, params={"x": f"{x:.2f}", "y": f"{y:.2f}", **extra})
                 lat.append(time.perf_counter() - t)
                 assert r.status_code == 200, r.text
         return lat
+    return api
+
+
+WRK_SCRIPT = """
+local pts = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  local p = pts[(i %% #pts) + 1]
+  return wrk.format("GET", string.format("/api/norms-at?x=%%.2f&y=%%.2f&date=2025-06-01", p[1], p[2]))
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %%.1f %%.3f %%.3f %%d\\n", summary.requests / (summary.duration / 1e6),
+           latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+           summary.errors.status + summary.errors.connect + summary.errors.timeout))
+end
+"""
+
+
+def bench_norms_at(base: str, points, clients: int, seconds: int = 10) -> dict:
+    """wrk (a C load generator, so the client does not eat the server's CPU), `clients`
+    connections, cycling over the points."""
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install wrk")
+    lua = Path(os.environ.get("TMPDIR", "/tmp")) / "bench_norms_at.lua"
+    lua.write_text(WRK_SCRIPT % ", ".join(f"{{{x:.2f}, {y:.2f}}}" for x, y in points))
+    for warm, secs in ((True, 2), (False, seconds)):
+        out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{secs}s", "-s", str(lua), base],
+                             capture_output=True, text=True, check=True).stdout
+    rps, p50, p95, errors = re.search(r"RESULT ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out).groups()
+    if int(errors):
+        sys.exit(f"norms-at: {errors} failed requests under load")
+    return {"rps": float(rps), "p50_ms": float(p50), "p95_ms": float(p95)}
+
+
+def bench_location(base: str, db: str, points, clients: int, per_client: int,
+                   attention: float) -> dict:
+    api = api_client(base, "/api/location", points, per_client)
 
     def raw(i: int) -> list[float]:
         lat = []
@@ -170,6 +211,7 @@ def main() -> None:
         points = sample_points(db, 400)
         loc = bench_location(base, db, points, args.clients, args.requests,
                              settings.attention_margin_fraction)
+        norms_at = bench_norms_at(base, points, args.clients)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -182,6 +224,9 @@ def main() -> None:
     print(f"  SQL   p50 {loc['sql_p50_ms']:.1f} ms  p95 {loc['sql_p95_ms']:.1f} ms "
           f"(same statement straight in PostGIS)")
     print(f"  p95 ratio API / SQL: {loc['ratio_p95']:.2f} (budget 3)")
+    print(f"norms at point (/api/norms-at), {args.clients} concurrent connections (wrk, 10 s):"
+          f" {norms_at['rps']:.0f} requests/s, p50 {norms_at['p50_ms']:.1f} ms "
+          f" p95 {norms_at['p95_ms']:.1f} ms (budget 20 ms)")
 
 
 if __name__ == "__main__":

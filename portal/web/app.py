@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -50,6 +50,9 @@ def create_app(settings: Settings, db_url: str) -> OgcRootWithoutSlash:
 
     pool = ConnectionPool(db_url, min_size=1, max_size=8, open=False,
                           kwargs={"row_factory": dict_row})
+    # for the async hot paths (norms at a point): no thread hop, no GIL hand-offs per request
+    apool = AsyncConnectionPool(db_url, min_size=1, max_size=8, open=False,
+                                kwargs={"autocommit": True})
     knowledge = Knowledge(settings, pool)
 
     def health(request: Request) -> JSONResponse:
@@ -65,7 +68,9 @@ def create_app(settings: Settings, db_url: str) -> OgcRootWithoutSlash:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         pool.open()
+        await apool.open()
         yield
+        await apool.close()
         pool.close()
 
     vendor = [Mount(f"/static/vendor/{pkg}", StaticFiles(directory=VENDOR_DIR / pkg))
@@ -73,7 +78,7 @@ def create_app(settings: Settings, db_url: str) -> OgcRootWithoutSlash:
     app = Starlette(
         routes=[
             Route("/health", health),
-            *pages.routes(settings, pool, knowledge),
+            *pages.routes(settings, pool, knowledge, apool),
             *vendor,
             Mount("/static", StaticFiles(directory=HERE / "static")),
             *semantic.routes(settings, pool, knowledge),

@@ -47,54 +47,74 @@ class VocabularyNorms:
         return cls(norms(graph), zone_bound(graph), zone_tables(all_manifests()))
 
 
-def _zones_at(conn, tables: list[str], point: Point) -> list[dict]:
-    if not tables:
-        return []
-    union = zones_sql(tables)
+def zones_query(vocab: VocabularyNorms, point: Point) -> tuple[sql.Composable, dict]:
+    """One round trip: is the point in the city, and every zone with `inside` and distance."""
+    union = zones_sql(vocab.tables) if vocab.tables else sql.SQL(
+        "SELECT NULL::text, NULL::text, NULL::date, NULL::date, NULL::geometry WHERE false")
     query = sql.SQL(
         "WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), %(crs)s), 28992)"
-        " AS g) SELECT zone_id, naam, geldig_vanaf, geldig_tot, ST_Contains(z.geom, p.g),"
-        " round(ST_Distance(z.geom, p.g)::numeric) FROM ({}) z, p").format(union)
-    rows = conn.cursor(row_factory=tuple_row).execute(query, {"x": point.x, "y": point.y, "crs": point.crs}).fetchall()
-    return [{"zone_id": r[0], "naam": r[1], "from": r[2], "through": r[3], "inside": r[4],
-             "distance_m": float(r[5])} for r in rows]
+        " AS g) SELECT EXISTS (SELECT 1 FROM monitor.area a, p WHERE a.level = 'buurt'"
+        " AND ST_Contains(a.geom, p.g)), z.zone_id, z.naam, z.geldig_vanaf, z.geldig_tot,"
+        " ST_Contains(z.geom, p.g), round(ST_Distance(z.geom, p.g)::numeric)"
+        " FROM p LEFT JOIN ({}) z (zone_id, naam, geldig_vanaf, geldig_tot, geom) ON true"
+    ).format(union)
+    return query, {"x": point.x, "y": point.y, "crs": point.crs}
 
 
-def _in_city(conn, point: Point) -> bool:
-    return conn.cursor(row_factory=tuple_row).execute(
-        "SELECT EXISTS (SELECT 1 FROM monitor.area WHERE level = 'buurt' AND ST_Contains(geom,"
-        " ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), %s), 28992)))",
-        (point.x, point.y, point.crs)).fetchone()[0]
+def zones_found(rows: list[tuple]) -> list[dict]:
+    """The rows of zones_query; LocationError for a point outside the city."""
+    if not rows or not rows[0][0]:
+        raise LocationError("outside")
+    return [{"zone_id": r[1], "naam": r[2], "from": r[3], "through": r[4], "inside": r[5],
+             "distance_m": float(r[6])} for r in rows if r[1] is not None]
 
 
 def _valid(start, end, day: dt.date) -> bool:
     return (start is None or start <= day) and (end is None or end >= day)
 
 
-def applicable(conn, vocab: VocabularyNorms, point: Point, day: dt.date) -> list[dict]:
-    """Every norm valid on `day`, with `applies` and the reason (nl/en)."""
-    if not _in_city(conn, point):
-        raise LocationError("outside")
-    zones = _zones_at(conn, vocab.tables, point)
+def _entry(n: Norm) -> dict:
+    return {
+        "iri": str(n.iri), "label_nl": n.label_nl, "label_en": n.label_en,
+        "indicator": n.indicator_code, "kind_nl": n.kind_label_nl, "kind_en": n.kind_label_en,
+        "binding": n.binding, "threshold": n.threshold, "unit": n.unit_symbol,
+        "qualitative_text": n.qualitative_text, "source": str(n.source_iri),
+        "citation": n.citation, "verified": n.verified,
+        "valid_from": n.valid_from.isoformat() if n.valid_from else None,
+        "valid_through": n.valid_through.isoformat() if n.valid_through else None,
+    }
+
+
+def sort_key(entry: dict) -> tuple:
+    """Applicable norms first, then by indicator and IRI."""
+    return (not entry["applies"], entry["indicator"], entry["iri"])
+
+
+def city_wide(vocab: VocabularyNorms, day: dt.date) -> list[dict]:
+    """The norms without a zone valid on `day`: the same at every point (cacheable)."""
+    return [{**_entry(n), "applies": True, "scope": "city-wide",
+             "reason_nl": "geldt in de hele gemeente", "reason_en": "applies city-wide",
+             "zones": []}
+            for n in vocab.norms
+            if _valid(n.valid_from, n.valid_through, day) and not vocab.zones.get(str(n.iri))]
+
+
+def zone_bound_at(conn, vocab: VocabularyNorms, point: Point, day: dt.date) -> list[dict]:
+    """The location-bound norms valid on `day` at the point (LocationError outside the city)."""
+    query, params = zones_query(vocab, point)
+    rows = conn.cursor(row_factory=tuple_row).execute(query, params, prepare=True).fetchall()
+    return judge_zones(vocab, zones_found(rows), day)
+
+
+def judge_zones(vocab: VocabularyNorms, zones: list[dict], day: dt.date) -> list[dict]:
+    """Whether each location-bound norm valid on `day` applies, given the zones at the
+    point (zones_found), and why."""
     out = []
     for n in vocab.norms:
-        if not _valid(n.valid_from, n.valid_through, day):
-            continue
         bound = vocab.zones.get(str(n.iri))
-        entry = {
-            "iri": str(n.iri), "label_nl": n.label_nl, "label_en": n.label_en,
-            "indicator": n.indicator_code, "kind_nl": n.kind_label_nl, "kind_en": n.kind_label_en,
-            "binding": n.binding, "threshold": n.threshold, "unit": n.unit_symbol,
-            "qualitative_text": n.qualitative_text, "source": str(n.source_iri),
-            "citation": n.citation, "verified": n.verified,
-            "valid_from": n.valid_from.isoformat() if n.valid_from else None,
-            "valid_through": n.valid_through.isoformat() if n.valid_through else None,
-        }
-        if not bound:
-            entry.update(applies=True, scope="city-wide", reason_nl="geldt in de hele gemeente",
-                         reason_en="applies city-wide", zones=[])
-            out.append(entry)
+        if not bound or not _valid(n.valid_from, n.valid_through, day):
             continue
+        entry = _entry(n)
         ids = {i for z in bound for i in z.zone_ids}
         mine = [z for z in zones if z["zone_id"] in ids]
         valid = [z for z in mine if _valid(z["from"], z["through"], day)]
@@ -126,5 +146,10 @@ def applicable(conn, vocab: VocabularyNorms, point: Point, day: dt.date) -> list
                                            "label_en": z.label_en, "ids": list(z.zone_ids)}
                                           for z in bound])
         out.append(entry)
-    out.sort(key=lambda e: (not e["applies"], e["indicator"], e["iri"]))
     return out
+
+
+def applicable(conn, vocab: VocabularyNorms, point: Point, day: dt.date) -> list[dict]:
+    """Every norm valid on `day`, with `applies` and the reason (nl/en)."""
+    found = zone_bound_at(conn, vocab, point, day) + city_wide(vocab, day)
+    return sorted(found, key=sort_key)
