@@ -21,6 +21,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import psycopg
 import shapely
 import yaml
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -110,8 +111,35 @@ def load_in_process(dataset: str) -> None:
         t = time.perf_counter()
         r = load(conn, m)
         seconds = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rss_mib": peak, "loaded": r.loaded}))
+    print(json.dumps({"seconds": seconds, "rss_mib": peak_rss_mib(), "loaded": r.loaded}))
+
+
+def peak_rss_mib() -> float:
+    """Peak RSS of this process. Not ru_maxrss where /proc has VmHWM: after fork + exec,
+    ru_maxrss still counts the parent's memory (this script's generated data)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def settle(url: str) -> None:
+    """The same start for every timed run: no checkpoint or autovacuum left over from the
+    run before (a 1M-row load writes enough WAL to set off a checkpoint in the next one)."""
+    with connect(url, autocommit=True) as conn:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+                " AND datname = current_database()").fetchone()[0]:
+            time.sleep(0.1)
+        try:
+            conn.execute("CHECKPOINT")
+        except psycopg.errors.InsufficientPrivilege:
+            pass  # not a superuser (nor pg_checkpoint): measure as it comes
 
 
 def ogr_pg(url: str) -> str:
@@ -152,6 +180,7 @@ def main() -> None:
                                                    "Y_POSSIBLE_NAMES=y", "-oo",
                                                    "AUTODETECT_TYPE=YES", "-a_srs", "EPSG:28992"]),
                            ("polygons.gpkg", polygons, [])]:
+        settle(url)
         res = subprocess.run([sys.executable, __file__, "--load-in-process", path.parent.name],
                              env={**os.environ, **env}, capture_output=True, text=True, check=True)
         inproc = json.loads(res.stdout.strip().splitlines()[-1])
@@ -159,8 +188,10 @@ def main() -> None:
                 f" WHERE dataset = '{path.parent.name}'")
         with connect(url, autocommit=True) as conn:  # so the CLI run loads it again
             conn.execute(drop)
+        settle(url)
         ours = timed([*portal, path.parent.name], env)
         peak = inproc["rss_mib"]
+        settle(url)
         ogr = timed(["ogr2ogr", "-f", "PostgreSQL", ogr_pg(url), str(path), *oo,
                      "-nln", f"ogr_{path.stem}", "-lco", "GEOMETRY_NAME=geom", "-overwrite",
                      "--config", "PG_USE_COPY", "YES"])

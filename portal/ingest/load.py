@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,11 +20,12 @@ import psycopg
 import pyarrow as pa
 import shapely
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from portal import __version__
 from portal.errors import UserError
 from portal.ingest.manifest import Manifest, table_name
-from portal.ingest.readers import read_frame, read_grids
+from portal.ingest.readers import read_frame, read_frames, read_grids
 from portal.ingest.validate import Checked, check, geometry_kind
 from portal.settings import REPO
 
@@ -33,6 +34,7 @@ PG_TYPES = {"text": "text", "number": "double precision", "integer": "bigint",
 GEOM_TYPES = {"point": "Point", "line": "MultiLineString", "polygon": "MultiPolygon",
               "any": "Geometry"}
 COPY_CHUNK = 200_000
+SLICE_ROWS = 25_000  # features are read, checked and stored in slices of this many rows
 Progress = Callable[[int], None]  # called with the number of rows just handled
 
 
@@ -81,52 +83,76 @@ ARROW_TYPES = {"text": pa.string(), "number": pa.float64(), "integer": pa.int64(
 
 
 def _copy(conn: psycopg.Connection, table: sql.Composable, columns: dict[str, str],
-          frame: pd.DataFrame, progress: Progress | None = None) -> None:
+          frames: pd.DataFrame | Iterable[pd.DataFrame], progress: Progress | None = None) -> None:
     """Binary COPY via Arrow (pgpq): no text formatting or parsing on either side.
 
     `columns` maps column name → kind (a key of ARROW_TYPES); geometries go as EWKB.
+    `frames`: one frame, or frames as they are produced: a worker thread sends the data, so
+    the server stores one while the next is being checked.
     """
     stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
         table, sql.SQL(", ").join(map(sql.Identifier, columns)))
-    with conn.cursor().copy(stmt) as cp:
+    cur = conn.cursor()
+    with cur.copy(stmt, writer=QueuedLibpqWriter(cur)) as cp:
         encoder = None
-        for start in range(0, max(len(frame), 1), COPY_CHUNK):
-            chunk = frame.iloc[start:start + COPY_CHUNK]
-            arrays = []
-            for col, kind in columns.items():
-                values = chunk[col]
-                if kind == "geom":
-                    geom = shapely.set_srid(values.to_numpy(), 28992)
-                    arrays.append(pa.array(shapely.to_wkb(geom, include_srid=True),
-                                           type=pa.binary()))
-                elif kind == "date":
-                    arrays.append(pa.array(pd.to_datetime(values).dt.date, type=pa.date32()))
-                else:
-                    arrays.append(pa.array(values.astype(object).where(values.notna(), None)
-                                           if kind == "text" else values,
-                                           type=ARROW_TYPES[kind], from_pandas=True))
-            batch = pa.RecordBatch.from_arrays(arrays, names=list(columns))
-            if encoder is None:
-                encoder = pgpq.ArrowToPostgresBinaryEncoder(batch.schema)
-                cp.write(encoder.write_header())
-            cp.write(encoder.write_batch(batch))
-            if progress:
-                progress(len(chunk))
+        for frame in [frames] if isinstance(frames, pd.DataFrame) else frames:
+            for start in range(0, max(len(frame), 1), COPY_CHUNK):
+                chunk = frame.iloc[start:start + COPY_CHUNK]
+                arrays = [_arrow(chunk[col], kind) for col, kind in columns.items()]
+                batch = pa.RecordBatch.from_arrays(arrays, names=list(columns))
+                if encoder is None:
+                    encoder = pgpq.ArrowToPostgresBinaryEncoder(batch.schema)
+                    cp.write(encoder.write_header())
+                cp.write(encoder.write_batch(batch))
+                if progress:
+                    progress(len(chunk))
         if encoder is not None:
             cp.write(encoder.finish())
 
 
-def _vector(conn, m: Manifest, vid: int, result: LoadResult, progress: Progress | None) -> Checked:
-    parts = []
+def _arrow(values: pd.Series, kind: str) -> pa.Array:
+    """One column as the Arrow type of its kind; Arrow-backed columns without a copy."""
+    if isinstance(values.dtype, pd.ArrowDtype) or (
+            isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        arr = pa.array(values.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        return arr.cast(ARROW_TYPES[kind])
+    if kind == "geom":  # shapely geometries
+        geom = shapely.set_srid(values.to_numpy(), 28992)
+        return pa.array(shapely.to_wkb(geom, include_srid=True, output_dimension=2),
+                        type=pa.binary())
+    if kind == "date":
+        return pa.array(pd.to_datetime(values).dt.date, type=pa.date32())
+    return pa.array(values.astype(object).where(values.notna(), None) if kind == "text"
+                    else values, type=ARROW_TYPES[kind], from_pandas=True)
+
+
+def _checked(m: Manifest, result: LoadResult, sliced: bool = False) -> Iterator[Checked]:
+    """The source's rows checked, file by file; `sliced`: in slices of SLICE_ROWS rows, so that
+    storing one slice overlaps reading and checking the next. Counts go into `result`.
+
+    A slice is checked as a whole file would be, except for ids that repeat an id of an
+    earlier slice: those are left to the primary key to find (see _write_features).
+    """
     for path in m.source_files():
-        checked = check(m, read_frame(m, path))
-        result.read += checked.read
-        result.repaired += checked.repaired
-        parts.append(checked)
+        for frame in read_frames(m, path, SLICE_ROWS) if sliced else [read_frame(m, path)]:
+            c = check(m, frame)
+            if frame.start:  # row numbers in the file
+                c.rows["_row"] += frame.start
+                c.rejected["_row"] += frame.start
+            result.read += c.read
+            result.repaired += c.repaired
+            result.loaded += len(c.rows)
+            result.rejected += len(c.rejected)
+            yield c
+
+
+def _vector(conn, m: Manifest, vid: int, result: LoadResult, progress: Progress | None) -> Checked:
+    parts = list(_checked(m, result))
     rows = pd.concat([c.rows for c in parts], ignore_index=True)
     rejected = pd.concat([c.rejected for c in parts], ignore_index=True)
     rows["dataset_version_id"] = vid
-    result.loaded, result.rejected = len(rows), len(rejected)
     return Checked(rows, rejected, result.read, result.repaired)
 
 
@@ -170,24 +196,48 @@ def _write_observation(conn, m, vid, result, progress):
 
 
 def _write_features(conn, m, vid, result, progress):
-    """A table of its own per version (data.<name>_v<n>); the view data.<name> is swapped."""
-    c = _vector(conn, m, vid, result, progress)
+    """A table of its own per version (data.<name>_v<n>); the view data.<name> is swapped.
+
+    The source is checked in slices while the server stores the slices before. An id that
+    repeats one of an earlier slice makes the primary key fail: then the source is loaded
+    again, checked whole, so that the repeat is quarantined like any duplicate (rare).
+    """
+    try:
+        with conn.transaction():  # a savepoint
+            return _features(conn, m, vid, result, progress, sliced=True)
+    except psycopg.errors.UniqueViolation:
+        result.read = result.loaded = result.repaired = result.rejected = 0
+        return _features(conn, m, vid, result, progress, sliced=False)
+
+
+def _features(conn, m, vid, result, progress, sliced: bool) -> Checked:
     name = table_name(m.id)
     tbl = sql.Identifier("data", f"{name}_v{result.version}")
-    cols = [sql.SQL("{} {}").format(sql.Identifier(f.name), sql.SQL(PG_TYPES[f.type]))
-            for f in m.fields]
-    kind = geometry_kind(m)
-    geom_type = GEOM_TYPES[kind]
     # The key is the manifest's id field (unique: duplicates were quarantined), else the
-    # source row number; indexes are built after the COPY, which is faster than during.
+    # source row number.
     key = m.load.get("id_field") or "fid"
+    c_key = _code_point_order(conn)
+    cols = [sql.SQL("{} {}{}").format(
+        sql.Identifier(f.name), sql.SQL(PG_TYPES[f.type]),
+        sql.SQL(' COLLATE "C"' if f.name == key and f.type == "text" and c_key else ""))
+        for f in m.fields]
+    geom_type = GEOM_TYPES[geometry_kind(m)]
     conn.execute(sql.SQL(
         "CREATE TABLE {} (fid bigint NOT NULL, {} geom geometry({}, 28992),"
         " dataset_version_id integer NOT NULL)").format(
             tbl, sql.SQL("").join(col + sql.SQL(", ") for col in cols), sql.SQL(geom_type)))
-    c.rows["fid"] = c.rows["_row"]
+    rejected = []
+
+    def rows() -> Iterator[pd.DataFrame]:
+        for c in _checked(m, result, sliced):
+            rejected.append(c.rejected)
+            c.rows["fid"] = c.rows["_row"]
+            c.rows["dataset_version_id"] = vid
+            yield c.rows
+
     _copy(conn, tbl, {"fid": "integer", **{f.name: f.type for f in m.fields}, "geom": "geom",
-                      "dataset_version_id": "int4"}, c.rows, progress)
+                      "dataset_version_id": "int4"}, rows(), progress)
+    # Indexes are built after the COPY, which is faster than during.
     conn.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(tbl, sql.Identifier(key)))
     conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(tbl))
     view = sql.Identifier("data", name)
@@ -197,7 +247,18 @@ def _write_features(conn, m, vid, result, progress):
             "SELECT tablename FROM pg_tables WHERE schemaname = 'data' AND tablename ~ %s"
             " AND tablename <> %s", (f"^{name}_v[0-9]+$", f"{name}_v{result.version}")).fetchall():
         conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier("data", old)))
-    return c
+    return Checked(pd.DataFrame(), pd.concat(rejected, ignore_index=True), result.read,
+                   result.repaired)
+
+
+def _code_point_order(conn: psycopg.Connection) -> bool:
+    """Does the database's default collation order text by code point (libc C or C.UTF-8)?
+    Then a text key can have the "C" collation: the same order and equality, but its index
+    builds in half the time (no strcoll)."""
+    collate, provider = conn.execute(
+        "SELECT to_jsonb(d) ->> 'datcollate', to_jsonb(d) ->> 'datlocprovider'"  # PG < 15: none
+        " FROM pg_database d WHERE datname = current_database()").fetchone()
+    return provider in (None, "c") and collate in ("C", "POSIX", "C.UTF-8", "C.utf8")
 
 
 def _write_grid(conn, m, vid, result, progress):
