@@ -258,7 +258,8 @@ def compute_indicator(conn: psycopg.Connection, method: Method,
 
 def _signature(method: Method, versions: dict[str, int], areas: str) -> str:
     doc = {"method": method.as_dict(), "versions": [versions.get(d) for d in method.datasets],
-           "areas": areas, "sql": sql_hash(method.sql_name)}
+           "areas": areas,  # grid kinds also depend on how their coverage weights are made
+           "sql": sql_hash(method.sql_name, *(["grid_weights"] if method.kind in GRID_AGG else []))}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:24]
 
 
