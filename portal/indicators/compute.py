@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -28,10 +29,11 @@ from portal.indicators.methods import Method, load_methods
 from portal.indicators.sqlfiles import run_sql, sql_hash
 from portal.indicators.weights import ensure_weights
 from portal.ingest.manifest import Manifest, all_manifests, table_name
+from portal.settings import City, get_settings
 from portal.vocabulary.graph import VOCAB_DIR, indicators, load_vocabulary, norms, validate
 from portal.vocabulary.zones import zone_bound, zone_tables, zones_sql
 
-CITY_NAME = "'s-Gravenhage"
+log = logging.getLogger("portal.compute")
 GRID_AGG = {  # value per area from its sums in kind_grid.sql
     "grid_mean": "a.s / a.w",
     "grid_max": "a.mx",
@@ -134,8 +136,8 @@ def area_zones(conn: psycopg.Connection, manifests: list[Manifest]) -> None:
 
 # --- areas and grid weights -------------------------------------------------------------------
 
-def derive_city(conn: psycopg.Connection) -> None:
-    run_sql(conn, "city", {"city_name": CITY_NAME})
+def derive_city(conn: psycopg.Connection, city: City) -> None:
+    run_sql(conn, "city", {"city_code": city.code, "city_name": city.name})
 
 
 def area_signature(conn: psycopg.Connection) -> str:
@@ -266,14 +268,19 @@ def _signature(method: Method, versions: dict[str, int], areas: str) -> str:
 def compute(conn: psycopg.Connection, attention: float,
             progress: Callable[[str, float], None] | None = None, *, full: bool = False,
             vocab_dir: Path = VOCAB_DIR, config_path: Path | None = None,
-            manifests: list[Manifest] | None = None) -> ComputeReport:
-    """Recompute what changed (everything with `full`) in one transaction."""
+            manifests: list[Manifest] | None = None, city: City | None = None) -> ComputeReport:
+    """Recompute what changed (everything with `full`) in one transaction, then rebuild the
+    read model (sql/publish.sql) and bump the data version, so that readers see the old
+    figures until the new ones are all there."""
     report = ComputeReport()
+    city = city or get_settings().city
     manifests = all_manifests() if manifests is None else manifests
     by_id = {m.id: m for m in manifests}
 
     def step(name: str, t: float) -> None:
         report.timings[name] = report.timings.get(name, 0.0) + time.perf_counter() - t
+        log.info("compute step", extra={"step": name, "ms": round(1000 * (
+            time.perf_counter() - t), 1)})
         if progress:
             progress(name, report.timings[name])
 
@@ -286,7 +293,7 @@ def compute(conn: psycopg.Connection, attention: float,
         step("vocabulary", t)
 
         t = time.perf_counter()
-        derive_city(conn)
+        derive_city(conn, city)
         areas = area_signature(conn)
         versions = _current_versions(conn)
         stored = dict(conn.execute(
@@ -339,12 +346,18 @@ def compute(conn: psycopg.Connection, attention: float,
             cur.executemany("UPDATE monitor.indicator_method SET better = %s WHERE indicator = %s",
                             [(mt.better, mt.indicator) for mt in methods])
         t = time.perf_counter()
+        # fresh rows in this transaction have no statistics yet: without them the planner
+        # picks nested loops for the pairwise trend slopes (minutes instead of a second)
+        conn.execute("ANALYZE monitor.indicator_value")
         assess(conn, attention, manifests)
         step("assess", t)
         t = time.perf_counter()
         run_sql(conn, "trends", methods_trend_params(config_path))
         run_sql(conn, "goals")
         step("trends_goals", t)
+        t = time.perf_counter()
+        run_sql(conn, "publish")
+        step("publish", t)
     return report
 
 

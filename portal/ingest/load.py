@@ -348,6 +348,8 @@ def load(conn: psycopg.Connection, m: Manifest, dry_run: bool = False,
                             f"{result.rejected} quarantined")
         if dry_run:
             raise psycopg.Rollback(tx)  # validate everything, keep nothing
+        # features datasets are published as they are: their OGC answers change now
+        conn.execute("SELECT monitor.bump_data_version(%s)", (f"ingest {m.id} v{result.version}",))
     return result
 
 

@@ -2,7 +2,8 @@
 
 One observation per area, indicator and year. Its IRI is the OGC API item of the
 `area-status` collection, so the SPARQL results and the item's JSON-LD describe the same
-resource. Indicator, unit and norm IRIs come from the database mirror of the vocabulary
+resource. Likewise one om:GoalProgress per area and policy goal, named by its
+`goal-progress` item. Both are read from compute's tables, as written. Indicator, unit and norm IRIs come from the database mirror of the vocabulary
 (canonical IRIs; the web layer rebases them).
 """
 
@@ -25,12 +26,18 @@ SELECT id, area_code, level, indicator_iri, unit_iri, year, value, status,
 FROM monitor.area_status
 """
 
+GOALS_QUERY = """
+SELECT id, area_code, level, goal_iri, last_year, last_value, projected_value, status, demo
+FROM monitor.area_goal_progress
+"""
+
 
 def observation_iri(public_url: str, item_id: str) -> URIRef:
     return URIRef(f"{public_url.rstrip('/')}/ogc/collections/area-status/items/{item_id}")
 
 
-def observations_graph(rows: Iterable[dict], public_url: str) -> Graph:
+def observations_graph(rows: Iterable[dict], public_url: str,
+                       goal_rows: Iterable[dict] = ()) -> Graph:
     g = Graph()
     g.bind("sosa", SOSA)
     g.bind("qudt", QUDT)
@@ -47,6 +54,7 @@ def observations_graph(rows: Iterable[dict], public_url: str) -> Graph:
         if collection:
             g.add((obs, SOSA.hasFeatureOfInterest,
                    URIRef(f"{public}/ogc/collections/{collection}/items/{r['area_code']}")))
+        g.add((obs, OM.areaCode, Literal(r["area_code"])))
         year = int(r["year"])
         if year not in years:
             years[year] = _year(g, year)
@@ -69,7 +77,26 @@ def observations_graph(rows: Iterable[dict], public_url: str) -> Graph:
             g.add((obs, OM.assessedAgainst, URIRef(norm)))
         if r.get("demo") is not None:
             g.add((obs, OM.demo, Literal(bool(r["demo"]))))
+    for r in goal_rows:
+        _goal_progress(g, public, r)
     return g
+
+
+def _goal_progress(g: Graph, public: str, r: dict) -> None:
+    node = URIRef(f"{public}/ogc/collections/goal-progress/items/{r['id']}")
+    g.add((node, RDF.type, OM.GoalProgress))
+    g.add((node, OM.towardsGoal, URIRef(r["goal_iri"])))
+    collection = AREA_COLLECTIONS.get(r.get("level"))
+    if collection:
+        g.add((node, SOSA.hasFeatureOfInterest,
+               URIRef(f"{public}/ogc/collections/{collection}/items/{r['area_code']}")))
+    g.add((node, OM.areaCode, Literal(r["area_code"])))
+    g.add((node, OM.lastYear, Literal(str(r["last_year"]), datatype=XSD.gYear)))
+    g.add((node, OM.lastValue, _decimal(r["last_value"])))
+    if r.get("projected_value") is not None:
+        g.add((node, OM.projectedValue, _decimal(r["projected_value"])))
+    g.add((node, OM.progressStatus, Literal(r["status"])))
+    g.add((node, OM.demo, Literal(bool(r["demo"]))))
 
 
 def _decimal(value) -> Literal:

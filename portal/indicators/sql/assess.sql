@@ -1,4 +1,5 @@
--- Assess every area value against every norm valid in its year, then derive the status:
+-- Assess every area value against every norm valid in its year, then derive the status with
+-- the rules of migration 0009 (monitor.norm_margin / norm_complies / norm_near / norm_rank):
 --   exceeds   a binding norm is not met;
 --   attention only a non-binding norm is not met, or the value is within
 --             %(attention)s × threshold of a binding norm;
@@ -9,24 +10,18 @@
 DELETE FROM monitor.norm_assessment;
 INSERT INTO monitor.norm_assessment (area_code, indicator, year, norm_iri, threshold, margin, complies, near,
                                      zone_share)
-SELECT v.area_code, v.indicator, v.year, n.iri, n.threshold, m.margin, c.complies,
-       n.binding AND c.complies AND m.margin <= %(attention)s * abs(n.threshold), z.share
+SELECT v.area_code, v.indicator, v.year, n.iri, n.threshold,
+       monitor.norm_margin(v.value, n.threshold, n.comparator),
+       monitor.norm_complies(v.value, n.threshold, n.comparator),
+       monitor.norm_near(n.binding, v.value, n.threshold, n.comparator, %(attention)s), z.share
 FROM monitor.indicator_value v
 JOIN monitor.norm n
   ON n.indicator = v.indicator AND n.threshold IS NOT NULL
- AND (n.valid_from IS NULL OR n.valid_from <= make_date(v.year, 12, 31))
- AND (n.valid_through IS NULL OR n.valid_through >= make_date(v.year, 1, 1))
+ AND monitor.in_force_in_year(n.valid_from, n.valid_through, v.year)
 CROSS JOIN LATERAL (
     SELECT CASE WHEN n.zones IS NOT NULL THEN monitor.zone_share(v.area_code, n.zones, v.year)
            END AS share
 ) z
-CROSS JOIN LATERAL (
-    SELECT CASE WHEN n.comparator IN ('le', 'lt') THEN n.threshold - v.value
-                ELSE v.value - n.threshold END AS margin
-) m
-CROSS JOIN LATERAL (
-    SELECT CASE WHEN n.comparator IN ('le', 'ge') THEN m.margin >= 0 ELSE m.margin > 0 END AS complies
-) c
 WHERE v.value IS NOT NULL AND (n.zones IS NULL OR z.share > 0);
 
 UPDATE monitor.indicator_value v
@@ -37,17 +32,13 @@ SET status = s.status, status_norm = s.norm_iri, status_margin = s.margin
 FROM (
     SELECT DISTINCT ON (a.area_code, a.indicator, a.year)
            a.area_code, a.indicator, a.year, a.norm_iri, a.margin,
-           CASE WHEN n.binding AND NOT a.complies THEN 'exceeds'
-                WHEN NOT a.complies OR a.near THEN 'attention'
-                ELSE 'good' END AS status
+           monitor.norm_status(n.binding, iv.value, n.threshold, n.comparator, %(attention)s)
+               AS status
     FROM monitor.norm_assessment a
     JOIN monitor.norm n ON n.iri = a.norm_iri
-    ORDER BY a.area_code, a.indicator, a.year,
-             CASE WHEN n.binding AND NOT a.complies THEN 0
-                  WHEN NOT a.complies THEN 1
-                  WHEN a.near THEN 2
-                  WHEN n.binding THEN 3
-                  ELSE 4 END,
+    JOIN monitor.indicator_value iv
+      ON iv.area_code = a.area_code AND iv.indicator = a.indicator AND iv.year = a.year
+    ORDER BY a.area_code, a.indicator, a.year, monitor.norm_rank(n.binding, a.complies, a.near),
              a.margin
 ) s
 WHERE v.area_code = s.area_code AND v.indicator = s.indicator AND v.year = s.year;
