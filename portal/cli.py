@@ -5,7 +5,6 @@ Every step is safe to repeat. Errors a user can fix print one line and exit 1.
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 from typing import Annotated
@@ -21,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from portal import logs
 from portal.errors import UserError
 from portal.settings import get_settings
 
@@ -145,9 +145,9 @@ def serve() -> None:
     url = _db_url()
     application = create_app(settings, url)
     out.print(f"serving on {settings.public_url}/ (OGC API: {settings.public_url}/ogc)")
-    access_log = os.environ.get("OM_ACCESS_LOG") == "1"  # one line per request, e.g. for tests
-    uvicorn.run(application, host=settings.host, port=settings.port,
-                log_level="info" if access_log else "warning", access_log=access_log)
+    # one JSON line per request comes from the app itself (portal/web/requestlog.py)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_config=None,
+                log_level="warning", access_log=False)
 
 
 @app.command()
@@ -186,6 +186,7 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def main() -> None:
+    logs.configure()
     try:
         app()
     except UserError as exc:

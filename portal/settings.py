@@ -6,7 +6,7 @@ One place for every runtime knob, so the CLI, the web app and the tests agree.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +16,36 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIG_DIR = REPO / "config"
 DATASETS_DIR = REPO / "datasets"
 VAR_DIR = REPO / "var"
+
+
+@dataclass(frozen=True)
+class City:
+    """The municipality (config/portal.yml `city`): nothing else names it."""
+
+    code: str = "GM0518"
+    name: str = "'s-Gravenhage"
+    display_name: dict[str, str] = field(default_factory=lambda: {"nl": "Den Haag",
+                                                                  "en": "The Hague"})
+    publisher: str = "Gemeente Den Haag"
+    homepage: str = "https://www.denhaag.nl/"
+    contact: str = "mailto:omgevingsmonitor@denhaag.nl"
+    extent_wgs84: tuple[float, float, float, float] = (4.18, 52.01, 4.42, 52.14)
+    map_centre: tuple[float, float] = (52.07, 4.29)
+
+    @property
+    def number(self) -> str:
+        """The four digits of the CBS code (GM0518 → 0518), shared by its wijk/buurt codes."""
+        return self.code[2:]
+
+    @classmethod
+    def of(cls, raw: dict | None) -> City:
+        raw = raw or {}
+        city = cls(**{k: v for k, v in raw.items() if k in cls.__dataclass_fields__})
+        if not (len(city.code) == 6 and city.code.startswith("GM") and city.number.isdigit()):
+            raise ValueError(f"config/portal.yml: key 'city.code': {city.code!r} is not a CBS "
+                             "gemeentecode such as GM0518")
+        return replace(city, extent_wgs84=tuple(float(v) for v in city.extent_wgs84),
+                       map_centre=tuple(float(v) for v in city.map_centre))
 
 
 @dataclass(frozen=True)
@@ -31,6 +61,11 @@ class Settings:
     datasets_dir: Path = DATASETS_DIR  # OM_DATASETS_DIR: another folder of manifests
     iri_base: str = ""  # base of the vocabulary IRIs as served; empty = public_url
     sparql_timeout_seconds: float = 10.0
+    city: City = field(default_factory=City)
+    http_cache_max_age: int = 60  # seconds clients and proxies may reuse an answer
+    http_cache_memory_mb: int = 128  # rendered answers kept in memory per process
+    geocoder: dict = field(default_factory=dict)  # `geocoder:` block (portal/web/geocoder.py)
+    tile_layer: dict | None = None  # background map; None: the city's own outlines only
 
     @property
     def public_url(self) -> str:
@@ -74,6 +109,11 @@ def get_settings() -> Settings:
         datasets_dir=Path(os.environ.get("OM_DATASETS_DIR") or DATASETS_DIR).resolve(),
         iri_base=str(raw.get("iri_base") or ""),
         sparql_timeout_seconds=float(raw.get("sparql_timeout_seconds", 10)),
+        city=City.of(raw.get("city")),
+        http_cache_max_age=int((raw.get("http_cache") or {}).get("max_age_seconds", 60)),
+        http_cache_memory_mb=int((raw.get("http_cache") or {}).get("memory_mb", 128)),
+        geocoder=dict(raw.get("geocoder") or {}),
+        tile_layer=raw.get("tile_layer") or None,
     )
 
 

@@ -17,22 +17,17 @@ Uses the database of DATABASE_URL (or the private cluster's), which must be load
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import psycopg
+from benchlib import REPO, start_server, wrk
 from playwright.sync_api import sync_playwright
 
-REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from portal.db.connect import database_url
@@ -41,30 +36,6 @@ from portal.web.location import SQL
 
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--no-first-run", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(db: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": db, "OM_PORT": str(port), "OM_HOST": "127.0.0.1"}
-    env.pop("OM_BASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve"], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit("the app did not start")
 
 
 def page_weight(base: str, path: str) -> dict:
@@ -136,7 +107,7 @@ def api_client(base: str, path: str, points, per_client: int, **extra):
     return api
 
 
-WRK_SCRIPT = """
+NORMS_AT_LUA = """
 local pts = {%s}
 local i = 0
 request = function()
@@ -144,28 +115,16 @@ request = function()
   local p = pts[(i %% #pts) + 1]
   return wrk.format("GET", string.format("/api/norms-at?x=%%.2f&y=%%.2f&date=2025-06-01", p[1], p[2]))
 end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %%.1f %%.3f %%.3f %%d\\n", summary.requests / (summary.duration / 1e6),
-           latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-           summary.errors.status + summary.errors.connect + summary.errors.timeout))
-end
 """
 
 
 def bench_norms_at(base: str, points, clients: int, seconds: int = 10) -> dict:
-    """wrk (a C load generator, so the client does not eat the server's CPU), `clients`
-    connections, cycling over the points."""
-    if not shutil.which("wrk"):
-        sys.exit("wrk not found: apt-get install wrk")
-    lua = Path(os.environ.get("TMPDIR", "/tmp")) / "bench_norms_at.lua"
-    lua.write_text(WRK_SCRIPT % ", ".join(f"{{{x:.2f}, {y:.2f}}}" for x, y in points))
-    for warm, secs in ((True, 2), (False, seconds)):
-        out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{secs}s", "-s", str(lua), base],
-                             capture_output=True, text=True, check=True).stdout
-    rps, p50, p95, errors = re.search(r"RESULT ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out).groups()
-    if int(errors):
-        sys.exit(f"norms-at: {errors} failed requests under load")
-    return {"rps": float(rps), "p50_ms": float(p50), "p95_ms": float(p95)}
+    """wrk, `clients` connections, cycling over the points."""
+    lua = NORMS_AT_LUA % ", ".join(f"{{{x:.2f}, {y:.2f}}}" for x, y in points)
+    r = wrk(base, connections=clients, seconds=seconds, lua=lua)
+    if r["errors"] or r["bad_status"]:
+        sys.exit(f"norms-at: {r['errors'] + r['bad_status']} failed requests under load")
+    return r
 
 
 def bench_location(base: str, db: str, points, clients: int, per_client: int,

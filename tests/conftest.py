@@ -8,6 +8,7 @@ way the test database is dropped and rebuilt at the start of the session.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -80,7 +81,7 @@ def running_server(db: str, log_name: str = "server.log", **env_extra: str):
     """The real app (`portal serve`) in its own process on a free loopback port."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db, "OM_PORT": str(port), "OM_HOST": "127.0.0.1",
-           "OM_ACCESS_LOG": "1", **env_extra}
+           **env_extra}
     env.pop("OM_BASE_URL", None)
     log_path = artifacts() / log_name
     with open(log_path, "w") as log:
@@ -115,6 +116,16 @@ def server(loaded_db: str):
 def http(server: str):
     with httpx.Client(base_url=server, timeout=60) as client:
         yield client
+
+
+def logged_requests(log_name: str = "server.log") -> list[str]:
+    """The requests the test server logged, as "path?query" (portal/web/requestlog.py)."""
+    out = []
+    for line in (artifacts() / log_name).read_text().splitlines():
+        if line.startswith("{") and '"portal.request"' in line:
+            r = json.loads(line)
+            out.append(r["path"] + (f"?{r['query']}" if r["query"] else ""))
+    return out
 
 
 def artifacts() -> Path:

@@ -8,11 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from portal.settings import get_settings
 from portal.web import location
 from portal.web.geocoder import GeocoderError, PdokLocatieserver, from_config
-from portal.web.pages import portal_config
+from portal.web.i18n import Messages
 
-PDOK_URL = portal_config()["geocoder"]["url"]  # the one place it is configured
+MESSAGES = Messages(city=get_settings().city.display_name)
+PDOK_URL = get_settings().geocoder["url"]  # the one place it is configured
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -109,7 +111,7 @@ def test_bad_input_is_a_clear_400(http, params, key):
     assert r.status_code == 400
     body = r.json()
     assert body["error"] == key
-    assert body["description"] == location.MESSAGES[key]["nl"]
+    assert body["description"] == MESSAGES.gettext("nl", location.MESSAGES[key])
     assert "Traceback" not in r.text
 
 
@@ -154,7 +156,8 @@ def _replay(name: str, seen: list):
 
 def test_pdok_adapter_parses_recorded_answer():
     seen: list = []
-    geo = PdokLocatieserver(PDOK_URL, transport=_replay("pdok_free_spui.json", seen))
+    geo = from_config({"provider": "pdok", "url": PDOK_URL}, _replay("pdok_free_spui.json", seen),
+                      city_number=get_settings().city.number)
     places = geo.search("Spui 70")
     assert places[0].name == "Spui 70, 2511BT 's-Gravenhage" and places[0].kind == "adres"
     assert (places[0].x, places[0].y) == pytest.approx((81621.42, 454874.31))
@@ -175,8 +178,8 @@ def test_pdok_adapter_failure_is_a_geocoder_error():
 
 
 def test_geocoder_is_off_by_default_and_configurable():
-    assert from_config(portal_config().get("geocoder")) is None
-    pdok = {**portal_config()["geocoder"], "provider": "pdok"}
+    assert from_config(get_settings().geocoder) is None
+    pdok = {**get_settings().geocoder, "provider": "pdok"}
     assert isinstance(from_config(pdok), PdokLocatieserver)
     with pytest.raises(ValueError, match="geocoder.url"):
         from_config({"provider": "pdok"})

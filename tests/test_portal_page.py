@@ -10,7 +10,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
-from portal.web.map import STATUS
+from portal.web.i18n import Messages
+from portal.web.status import STATUS, translated
 from tests.conftest import artifacts
 
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -67,16 +68,17 @@ def test_home_page_shows_coloured_areas(browser, server):
                                       "els => els.map(e => e.getAttribute('fill'))")
     assert len(fills) == 44
     palette = {s["colour"].lower() for s in STATUS.values()}
+    dutch = translated(STATUS, Messages(), "nl")
     assert {f.lower() for f in fills} <= palette
     # demo is labelled on the page, and the legend uses words, not colour alone
     assert "DEMO" in page.inner_text(".demo")
     legend = page.inner_text(".legend")
-    assert all(s["nl"] in legend for s in STATUS.values())
+    assert all(s["label"] in legend for s in dutch.values())
     # the tooltip names area, value, norm and status
     page.hover("path.leaflet-interactive >> nth=0")
     tip = page.inner_text(".leaflet-tooltip")
     assert "µg/m³" in tip and "Norm:" in tip
-    assert any(s["nl"] in tip for s in STATUS.values())
+    assert any(s["label"] in tip for s in dutch.values())
     check_axe(page, "home")
     page.screenshot(path=artifacts() / "home.png", full_page=True)
     page.evaluate("() => window.OM.map.setZoom(14)")

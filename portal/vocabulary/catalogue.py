@@ -16,6 +16,7 @@ import yaml
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS
 
+from portal.settings import City, get_settings
 from portal.vocabulary.graph import OM, indicators
 from portal.vocabulary.rebase import CANONICAL
 
@@ -23,10 +24,8 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU = "http://publications.europa.eu/resource/authority/"
 ID = f"{CANONICAL}/id/"
 CATALOG = URIRef(ID + "catalog/omgevingsmonitor")
-DEN_HAAG = URIRef("https://www.denhaag.nl/")
 OGC_FEATURES = URIRef("http://www.opengis.net/spec/ogcapi-features-1/1.0")
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
-CONTACT = ("Gemeente Den Haag, Omgevingsmonitor", "mailto:omgevingsmonitor@denhaag.nl")
 LICENSES = {  # SPDX id in a manifest → licence IRI
     "CC0-1.0": "http://creativecommons.org/publicdomain/zero/1.0/",
     "CC-BY-4.0": "http://creativecommons.org/licenses/by/4.0/",
@@ -46,9 +45,11 @@ def dataset_iri(dataset_id: str) -> URIRef:
 
 
 def build_catalogue(manifests: Iterable, public_url: str, vocab: Graph,
-                    derived: dict | None = None) -> Graph:
-    """Catalogue + one dcat:Dataset per manifest (every access level) + derived collections."""
+                    derived: dict | None = None, city: City | None = None) -> Graph:
+    """Catalogue + one dcat:Dataset per manifest (every access level) + derived collections.
+    The publisher is the city of config/portal.yml."""
     manifests = list(manifests)
+    city = city or get_settings().city
     g = Graph()
     for prefix, ns in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("vcard", VCARD),
                        ("om", OM), ("skos", SKOS)):
@@ -57,24 +58,25 @@ def build_catalogue(manifests: Iterable, public_url: str, vocab: Graph,
     theme_of_indicator = {i.code: i.theme_iri for i in indicators(vocab)}
 
     g.add((CATALOG, RDF.type, DCAT.Catalog))
-    _texts(g, CATALOG, DCTERMS.title, {"nl": "Catalogus van de Omgevingsmonitor Den Haag",
-                                       "en": "Catalogue of the Environment Monitor The Hague"})
+    nl, en = city.display_name.get("nl", city.name), city.display_name.get("en", city.name)
+    _texts(g, CATALOG, DCTERMS.title, {"nl": f"Catalogus van de Omgevingsmonitor {nl}",
+                                       "en": f"Catalogue of the Environment Monitor {en}"})
     _texts(g, CATALOG, DCTERMS.description, {
-        "nl": "Alle datasets van de Omgevingsmonitor Den Haag, met hun OGC API-collecties en downloads.",
-        "en": "Every dataset of the Environment Monitor The Hague, with its OGC API collections "
+        "nl": f"Alle datasets van de Omgevingsmonitor {nl}, met hun OGC API-collecties en downloads.",
+        "en": f"Every dataset of the Environment Monitor {en}, with its OGC API collections "
               "and downloads."})
-    g.add((CATALOG, DCTERMS.publisher, _agent(g, "Gemeente Den Haag", DEN_HAAG)))
+    g.add((CATALOG, DCTERMS.publisher, _agent(g, city.publisher, URIRef(city.homepage))))
     g.add((CATALOG, FOAF.homepage, URIRef(public + "/")))
     g.add((CATALOG, DCTERMS.language, URIRef(EU + "language/NLD")))
     g.add((CATALOG, DCTERMS.license, URIRef(LICENSES["CC0-1.0"])))
     g.add((CATALOG, DCAT.themeTaxonomy, URIRef(ID + "scheme/themes")))
-    _services(g, public)
+    _services(g, public, city)
 
     for m in manifests:
-        _dataset(g, m, public, vocab, theme_of_indicator)
+        _dataset(g, m, public, vocab, theme_of_indicator, city)
     feeding = [m for m in manifests if (m.load or {}).get("indicator")]
     for cid, c in (derived or {}).items():
-        _derived(g, cid, c, feeding, public, vocab, theme_of_indicator)
+        _derived(g, cid, c, feeding, public, vocab, theme_of_indicator, city)
     return g
 
 
@@ -98,12 +100,12 @@ def _agent(g: Graph, name: str, iri: URIRef | None = None):
     return node
 
 
-def _contact(g: Graph):
+def _contact(g: Graph, city: City):
     node = BNode()
     g.add((node, RDF.type, VCARD.Kind))  # stated, not inferred: validation runs without RDFS
     g.add((node, RDF.type, VCARD.Organization))
-    g.add((node, VCARD.fn, Literal(CONTACT[0])))
-    g.add((node, VCARD.hasEmail, URIRef(CONTACT[1])))
+    g.add((node, VCARD.fn, Literal(f"{city.publisher}, Omgevingsmonitor")))
+    g.add((node, VCARD.hasEmail, URIRef(city.contact)))
     return node
 
 
@@ -116,7 +118,7 @@ def _license(g: Graph, text: str):
     return node
 
 
-def _services(g: Graph, public: str) -> None:
+def _services(g: Graph, public: str, city: City) -> None:
     for key, title, endpoint, spec in (
             ("ogc-api", ("OGC API Features van de Omgevingsmonitor",
                          "OGC API Features of the Environment Monitor"), "/ogc", OGC_FEATURES),
@@ -128,7 +130,7 @@ def _services(g: Graph, public: str) -> None:
         _texts(g, svc, DCTERMS.title, {"nl": title[0], "en": title[1]})
         g.add((svc, DCAT.endpointURL, URIRef(public + endpoint)))
         g.add((svc, DCTERMS.conformsTo, spec))
-        g.add((svc, DCTERMS.publisher, DEN_HAAG))
+        g.add((svc, DCTERMS.publisher, URIRef(city.homepage)))
 
 
 def _themes(g: Graph, ds, theme_iris: set[str], vocab: Graph, fallback: str) -> None:
@@ -144,7 +146,8 @@ def _themes(g: Graph, ds, theme_iris: set[str], vocab: Graph, fallback: str) -> 
 
 
 def _common(g: Graph, ds, *, ident: str, title: dict, description: dict, demo: bool,
-            keywords: list[str], publisher: str, access: str, update: str | None) -> None:
+            keywords: list[str], publisher: str, access: str, update: str | None,
+            city: City) -> None:
     g.add((CATALOG, DCAT.dataset, ds))
     g.add((ds, RDF.type, DCAT.Dataset))
     g.add((ds, DCTERMS.identifier, Literal(ident)))
@@ -157,7 +160,7 @@ def _common(g: Graph, ds, *, ident: str, title: dict, description: dict, demo: b
     for kw in keywords:
         g.add((ds, DCAT.keyword, Literal(str(kw), lang="nl")))
     g.add((ds, DCTERMS.publisher, _agent(g, publisher)))
-    g.add((ds, DCAT.contactPoint, _contact(g)))
+    g.add((ds, DCAT.contactPoint, _contact(g, city)))
     right = "PUBLIC" if access == "public" else "NON_PUBLIC"
     g.add((ds, DCTERMS.accessRights, URIRef(EU + "access-right/" + right)))
     g.add((ds, DCTERMS.language, URIRef(EU + "language/NLD")))
@@ -196,12 +199,13 @@ def _collection_distributions(g: Graph, ds, public: str, collection: str, licens
                       download=f"{base}/items?f={f}&limit=10000")
 
 
-def _dataset(g: Graph, m, public: str, vocab: Graph, theme_of_indicator: dict) -> None:
+def _dataset(g: Graph, m, public: str, vocab: Graph, theme_of_indicator: dict,
+             city: City) -> None:
     raw = getattr(m, "raw", {}) or {}
     ds = dataset_iri(m.id)
     _common(g, ds, ident=m.id, title=dict(m.title), description=dict(m.description),
             demo=bool(m.demo), keywords=list(m.keywords or []), publisher=m.publisher,
-            access=m.access, update=raw.get("update"))
+            access=m.access, update=raw.get("update"), city=city)
     themes = set()
     theme = raw.get("theme") or getattr(m, "theme", None)
     if theme:
@@ -224,12 +228,12 @@ def _dataset(g: Graph, m, public: str, vocab: Graph, theme_of_indicator: dict) -
 
 
 def _derived(g: Graph, cid: str, c: dict, feeding: list, public: str, vocab: Graph,
-             theme_of_indicator: dict) -> None:
+             theme_of_indicator: dict, city: City) -> None:
     ds = dataset_iri(cid)
     demo = any(m.demo for m in feeding)
     _common(g, ds, ident=cid, title=c["title"], description=c["description"], demo=demo,
-            keywords=list(c.get("keywords", [])), publisher="Gemeente Den Haag",
-            access="public", update="yearly")
+            keywords=list(c.get("keywords", [])), publisher=city.publisher,
+            access="public", update="yearly", city=city)
     codes = {(m.load or {}).get("indicator") for m in feeding}
     _themes(g, ds, {theme_of_indicator[c] for c in codes if c in theme_of_indicator}, vocab, "ENVI")
     for m in feeding:

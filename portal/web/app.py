@@ -1,38 +1,51 @@
 """One ASGI app on one port: the portal at `/`, pygeoapi's OGC API at `/ogc`.
 
-pygeoapi reads its configuration at import time, so the app writes the config
-(from the manifests) first and imports pygeoapi's Starlette app afterwards.
+pygeoapi reads its configuration at import time, so the app writes the config (from the
+manifests) first and imports pygeoapi's Starlette app afterwards. Around everything: one
+log line per request, the response cache keyed on the data version (httpcache.py), gzip
+for what is not cached, and one error map (errors.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from pathlib import Path
 
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool, ConnectionPool
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from portal.settings import VAR_DIR, Settings
-from portal.web import ogc, pages, semantic
+from portal.web import ogc, semantic
 from portal.web.assets import VENDOR_DIR, vendored_packages
-from portal.web.knowledge import Knowledge
+from portal.web.errors import handlers
+from portal.web.httpcache import HttpCache
+from portal.web.requestlog import RequestLog
+from portal.web.state import AppState
+from portal.web.views import (
+    area,
+    dashboard,
+    exports,
+    health,
+    home,
+    location,
+    map_data,
+    norms_at,
+    search,
+)
 
 HERE = Path(__file__).parent
+VIEWS = (health, home, map_data, location, norms_at, area, dashboard, exports, search)
 
 
 class OgcRootWithoutSlash:
     """Serve /ogc itself (the URL pygeoapi puts in its links) instead of redirecting to /ogc/."""
 
-    def __init__(self, app: Starlette):
+    def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
@@ -41,52 +54,44 @@ class OgcRootWithoutSlash:
         await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings, db_url: str) -> OgcRootWithoutSlash:
+def create_app(settings: Settings, db_url: str, state: AppState | None = None):
     runtime = VAR_DIR / "runtime" / str(settings.port)
     config_path, openapi_path = ogc.build(settings, db_url, runtime)
     os.environ["PYGEOAPI_CONFIG"] = str(config_path)
     os.environ["PYGEOAPI_OPENAPI"] = str(openapi_path)
     from pygeoapi.starlette_app import APP as ogc_app  # reads the env above
 
-    pool = ConnectionPool(db_url, min_size=1, max_size=8, open=False,
-                          kwargs={"row_factory": dict_row})
-    # for the async hot paths (norms at a point): no thread hop, no GIL hand-offs per request
-    apool = AsyncConnectionPool(db_url, min_size=1, max_size=8, open=False,
-                                kwargs={"autocommit": True})
-    knowledge = Knowledge(settings, pool)
-
-    def health(request: Request) -> JSONResponse:
-        with pool.connection() as conn:
-            conn.execute("SELECT 1")
-        return JSONResponse({"status": "ok"})
-
-    async def not_found(request: Request, exc: HTTPException) -> Response:
-        return JSONResponse({"code": "NotFound" if exc.status_code == 404 else "Error",
-                             "description": f"{request.url.path}: {exc.detail}"},
-                            status_code=exc.status_code)
+    state = state or AppState.build(settings, db_url)
+    state.version.read()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        pool.open()
-        await apool.open()
+        state.pool.open()
+        await state.apool.open()
+        await state.version.start()
+        threading.Thread(target=state.prepare_sparql, name="sparql-graph", daemon=True).start()
         yield
-        await apool.close()
-        pool.close()
+        await state.version.stop()
+        await state.apool.close()
+        state.pool.close()
 
     vendor = [Mount(f"/static/vendor/{pkg}", StaticFiles(directory=VENDOR_DIR / pkg))
               for pkg in vendored_packages()]
+    routes = [r for view in VIEWS for r in view.routes(state)]
     app = Starlette(
         routes=[
-            Route("/health", health),
-            *pages.routes(settings, pool, knowledge, apool),
+            *routes,
             *vendor,
             Mount("/static", StaticFiles(directory=HERE / "static")),
-            *semantic.routes(settings, pool, knowledge),
+            *semantic.routes(state),
             Mount("/ogc", ogc.wrap(ogc_app, settings, db_url, config_path)),
         ],
-        exception_handlers={HTTPException: not_found},
-        # pages, map data and self-hosted assets go compressed (README: page weight)
+        exception_handlers=handlers(state),
+        # what the cache does not hold (static files, search, errors) is compressed here
         middleware=[Middleware(GZipMiddleware, minimum_size=800)],
         lifespan=lifespan,
     )
-    return OgcRootWithoutSlash(app)
+    app.state.portal = state
+    cached = HttpCache(OgcRootWithoutSlash(app), state.version, state.app_id,
+                       settings.http_cache_max_age, settings.http_cache_memory_mb * 2**20)
+    return RequestLog(cached)

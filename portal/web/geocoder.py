@@ -41,7 +41,7 @@ class PdokLocatieserver:
 
     name = "PDOK Locatieserver"
 
-    def __init__(self, url: str, filter_query: str | None = "gemeentecode:0518",
+    def __init__(self, url: str, filter_query: str | None = None,
                  rows: int = 5, timeout: float = 3.0,
                  transport: httpx.BaseTransport | None = None):
         self.url = url
@@ -73,9 +73,10 @@ class PdokLocatieserver:
 PROVIDERS = {"pdok": PdokLocatieserver}
 
 
-def from_config(config: dict | None, transport: httpx.BaseTransport | None = None
-                ) -> Geocoder | None:
-    """`geocoder:` block of config/portal.yml; None when switched off."""
+def from_config(config: dict | None, transport: httpx.BaseTransport | None = None,
+                city_number: str | None = None) -> Geocoder | None:
+    """`geocoder:` block of config/portal.yml; None when switched off. Without a `filter`
+    the search is limited to the city (`city_number`, the digits of its CBS code)."""
     config = config or {}
     provider = str(config.get("provider") or "none").lower()
     if provider in ("none", "off", "false"):
@@ -88,6 +89,8 @@ def from_config(config: dict | None, transport: httpx.BaseTransport | None = Non
     kwargs = {"transport": transport, "url": str(config["url"])}
     if "filter" in config:
         kwargs["filter_query"] = config["filter"] or None
+    elif city_number:
+        kwargs["filter_query"] = f"gemeentecode:{city_number}"
     if config.get("timeout_seconds"):
         kwargs["timeout"] = float(config["timeout_seconds"])
     return PROVIDERS[provider](**kwargs)

@@ -1,35 +1,34 @@
 """The graphs the semantic API serves: vocabulary, catalogue and area observations.
 
-Vocabulary and catalogue are built once at start-up (they change only with a deploy);
-the observations are read from the database and cached for a short while, because they
-change only when `portal compute` runs. Every graph is rebased to the app's IRI base.
+Vocabulary and catalogue are built at start-up (and again on a new data version); the
+observations and goal progress are read from compute's tables once per data version.
+Every graph is rebased to the app's IRI base.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from portal.ingest.manifest import all_manifests
+from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, Settings
 from portal.vocabulary.catalogue import build_catalogue, load_derived
 from portal.vocabulary.graph import load_vocabulary
-from portal.vocabulary.observations import QUERY, observations_graph
+from portal.vocabulary.observations import GOALS_QUERY, QUERY, observations_graph
 from portal.vocabulary.rebase import rebase
-
-OBSERVATIONS_TTL_SECONDS = 60.0
 
 
 class Knowledge:
-    def __init__(self, settings: Settings, pool, vocabulary: Graph | None = None):
+    def __init__(self, settings: Settings, pool, vocabulary: Graph | None = None,
+                 manifests: list[Manifest] | None = None):
         self.base = settings.iri_base_url
         self.public = settings.public_url
         canonical = vocabulary if vocabulary is not None else load_vocabulary()
         self.vocabulary = rebase(canonical, self.base)
-        catalogue = build_catalogue(all_manifests(), self.public, canonical,
+        manifests = all_manifests() if manifests is None else manifests
+        catalogue = build_catalogue(manifests, self.public, canonical,
                                     load_derived(CONFIG_DIR))
         self.catalogue = rebase(catalogue, self.base)
         self.canonical = Graph()  # vocabulary + catalogue as written, for the HTML pages
@@ -40,7 +39,7 @@ class Knowledge:
         self.described += self.catalogue
         self._pool = pool
         self._lock = threading.Lock()
-        self._cached: tuple[float, Graph] | None = None
+        self._cached: tuple[int, Graph] | None = None
 
     def knows(self, iri: str) -> bool:
         return (URIRef(iri), None, None) in self.described
@@ -51,18 +50,19 @@ class Knowledge:
         out += self.described.cbd(URIRef(iri))
         return out
 
-    def dataset(self) -> Graph:
-        """Vocabulary + catalogue + observations: the SPARQL endpoint's default graph."""
+    def dataset(self, version: int = 0) -> Graph:
+        """Vocabulary + catalogue + observations + goal progress at data version `version`:
+        the SPARQL endpoint's default graph, built once per version."""
         with self._lock:
-            now = time.monotonic()
-            if self._cached and now - self._cached[0] < OBSERVATIONS_TTL_SECONDS:
+            if self._cached and self._cached[0] == version:
                 return self._cached[1]
             with self._pool.connection() as conn:
                 rows = conn.execute(QUERY).fetchall()
+                goals = conn.execute(GOALS_QUERY).fetchall()
             merged = _with_prefixes(self.described)
             merged += self.described
-            merged += rebase(observations_graph(rows, self.public), self.base)
-            self._cached = (now, merged)
+            merged += rebase(observations_graph(rows, self.public, goals), self.base)
+            self._cached = (version, merged)
             return merged
 
     def subjects_of_type(self, rdf_type: URIRef) -> list[URIRef]:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from portal.web.i18n import N_
+
 SQL = (Path(__file__).parent / "sql" / "location.sql").read_text(encoding="utf-8")
 
 # Plausible ranges for the Netherlands: outside them the input is surely a mistake
@@ -21,40 +23,26 @@ LAT = (50.5, 53.8)
 LON = (3.0, 7.5)
 
 MESSAGES = {
-    "unparseable": {
-        "nl": "De coördinaten zijn niet te lezen. Geef twee getallen, bijvoorbeeld "
-              "RD '81000 455000' of WGS84 '52.078, 4.308'.",
-        "en": "The coordinates cannot be read. Give two numbers, e.g. RD '81000 455000' "
-              "or WGS84 '52.078, 4.308'."},
-    "missing": {
-        "nl": "Geef een punt op: x en y (RD, EPSG:28992), lat en lon (WGS84) of q.",
-        "en": "Give a point: x and y (RD, EPSG:28992), lat and lon (WGS84) or q."},
-    "crs": {
-        "nl": "Onbekend coördinatenstelsel: gebruik crs=28992 (RD New) of crs=4326 (WGS84).",
-        "en": "Unknown coordinate system: use crs=28992 (RD New) or crs=4326 (WGS84)."},
-    "not_nl": {
-        "nl": "Deze coördinaten liggen niet in Nederland. Controleer het stelsel (RD of WGS84) "
-              "en de volgorde van de getallen.",
-        "en": "These coordinates are not in the Netherlands. Check the system (RD or WGS84) "
-              "and the order of the numbers."},
-    "outside": {
-        "nl": "Dit punt ligt buiten de gemeente Den Haag. De monitor heeft alleen gegevens "
-              "binnen de gemeentegrens.",
-        "en": "This point lies outside the municipality of The Hague. The monitor only has "
-              "data within the municipal boundary."},
-    "year": {
-        "nl": "Het jaar is geen geldig jaartal.",
-        "en": "The year is not a valid year."},
+    "unparseable": N_("The coordinates cannot be read. Give two numbers, e.g. RD "
+                      "'81000 455000' or WGS84 '52.078, 4.308'."),
+    "missing": N_("Give a point: x and y (RD, EPSG:28992), lat and lon (WGS84) or q."),
+    "crs": N_("Unknown coordinate system: use crs=28992 (RD New) or crs=4326 (WGS84)."),
+    "not_nl": N_("These coordinates are not in the Netherlands. Check the system (RD or "
+                 "WGS84) and the order of the numbers."),
+    "outside": N_("This point lies outside the municipality of {city}. The monitor only has "
+                  "data within the municipal boundary."),
+    "year": N_("The year is not a valid year."),
 }
 
 
 class LocationError(ValueError):
-    def __init__(self, key: str):
-        super().__init__(MESSAGES[key]["en"])
-        self.key = key
+    """Input a user can correct (HTTP 400); `key` names the problem for machines."""
 
-    def message(self, lang: str) -> str:
-        return MESSAGES[self.key][lang]
+    def __init__(self, key: str):
+        super().__init__(MESSAGES[key])
+        self.key = key
+        self.msgid = MESSAGES[key]
+        self.values: dict = {}
 
 
 @dataclass(frozen=True)
@@ -63,8 +51,9 @@ class Point:
     y: float  # northing (RD) or latitude (WGS84)
     crs: int  # 28992 or 4326
 
-    def query(self) -> str:
-        return f"x={self.x:g}&y={self.y:g}&crs={self.crs}"
+    def params(self) -> dict[str, str]:
+        """As query parameters (a permalink)."""
+        return {"x": f"{self.x:g}", "y": f"{self.y:g}", "crs": str(self.crs)}
 
 
 def _number(text: str | None) -> float:

@@ -4,7 +4,8 @@ folium's stock page loads Leaflet, jQuery and Bootstrap from CDNs and fails
 basic accessibility checks, so we use folium for the map component only and
 render its parts into our own page, with self-hosted Leaflet. The behaviour
 (theme switch, wijk/buurt by zoom, click → location check) is the self-hosted
-static/portal-map.js; folium hands it the map and a configuration.
+static/portal-map.js; folium hands it the map and a configuration (palette and words from
+portal/web/status.py and the message catalogue).
 """
 
 from __future__ import annotations
@@ -16,21 +17,6 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-# Paul Tol's high-contrast palette: distinguishable under colour-vision deficiency.
-# Meaning is never carried by colour alone: every status also has a word and an icon,
-# and "exceeds" is drawn with a dashed outline.
-STATUS = {
-    "good": {"colour": "#004488", "text": "#ffffff", "icon": "✓", "nl": "goed", "en": "good"},
-    "attention": {"colour": "#DDAA33", "text": "#000000", "icon": "!", "nl": "aandacht",
-                  "en": "attention"},
-    "exceeds": {"colour": "#BB5566", "text": "#ffffff", "icon": "✕", "nl": "overschreden",
-                "en": "exceeds"},
-    "no_norm": {"colour": "#BBBBBB", "text": "#000000", "icon": "–", "nl": "geen norm",
-                "en": "no norm"},
-    "no_data": {"colour": "#FFFFFF", "text": "#000000", "icon": "?", "nl": "geen gegevens",
-                "en": "no data"},
-}
-DEN_HAAG = (52.07, 4.29)
 # folium's full-page styling and its zoom-blocking viewport tag (an axe failure):
 # our page template sets its own layout and viewport.
 _FOLIUM_PAGE_CHROME = re.compile(
@@ -53,14 +39,15 @@ OM.init({{ this._parent.get_name() }}, {{ this.config_json }});
         self.config_json = json.dumps(config, ensure_ascii=False)
 
 
-def render_map(static_url: str, config: dict, bounds: list[list[float]] | None = None,
+def render_map(static_url: str, config: dict, centre: tuple[float, float],
+               bounds: list[list[float]] | None = None,
                tile_layer: dict | None = None) -> dict[str, str]:
     """The map's header, body and script parts, for our own page template.
 
     Without `tile_layer` (config/portal.yml) there is no background: the map draws the
     city's own boundaries and works offline.
     """
-    m = folium.Map(location=DEN_HAAG, zoom_start=12, tiles=None, control_scale=True,
+    m = folium.Map(location=list(centre), zoom_start=12, tiles=None, control_scale=True,
                    min_zoom=10, max_zoom=18)
     if tile_layer and tile_layer.get("url"):
         folium.TileLayer(tiles=tile_layer["url"], attr=tile_layer.get("attribution", ""),

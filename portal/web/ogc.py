@@ -8,6 +8,7 @@ point at the assets this app serves itself.
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from pathlib import Path
@@ -16,11 +17,12 @@ import yaml
 
 from portal.db.connect import pygeoapi_connection
 from portal.ingest.manifest import Manifest, all_manifests
-from portal.settings import CONFIG_DIR, REPO, Settings
+from portal.settings import CONFIG_DIR, REPO, Settings, get_settings
 from portal.vocabulary.graph import indicators, load_vocabulary
 from portal.vocabulary.rebase import CANONICAL, rebase_iri
 from portal.web.assets import self_host
 
+log = logging.getLogger("portal.ogc")
 BASE_CONFIG = REPO / "pygeoapi-config.yml"
 RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
 PROVIDER = "portal.ogc.provider.PostGISProvider"  # GeoJSON built in PostGIS (portal/ogc)
@@ -69,7 +71,8 @@ def _provider(settings_db: dict, table: str, id_field: str = "id",
 
 
 def _resource(title: dict, description: dict, keywords: list[str], provider: dict,
-              links: list[dict], demo: bool, themes: list[tuple[str, str]] = ()) -> dict:
+              links: list[dict], demo: bool, themes: list[tuple[str, str]] = (),
+              extent: tuple[float, ...] = ()) -> dict:
     """`themes`: (IRI, label) of the vocabulary themes, named in keywords and links."""
     keywords = [*keywords, *(lbl for _, lbl in themes if lbl not in keywords)]
     links = [*links, *({"type": "text/html", "rel": DCAT_THEME, "title": f"Thema: {lbl}",
@@ -85,8 +88,8 @@ def _resource(title: dict, description: dict, keywords: list[str], provider: dic
         "description": description,
         "keywords": keywords,
         "links": links,
-        # Den Haag's extent in WGS84; the data itself is stored in RD New.
-        "extents": {"spatial": {"bbox": [4.18, 52.01, 4.42, 52.14],
+        # the city's extent in WGS84 (config/portal.yml); the data is stored in RD New
+        "extents": {"spatial": {"bbox": list(extent or get_settings().city.extent_wgs84),
                                 "crs": CRS84_URI}},
         "providers": [provider],
     }
@@ -149,7 +152,8 @@ def _loaded_only(resources_: dict, db_url: str) -> dict:
         if f"{p['data']['search_path'][0]}.{p['table']}" in existing:
             keep[cid] = res
         else:
-            print(f"not published (not loaded yet: run `portal ingest`): {cid}")
+            log.warning("collection not published: not loaded yet (run `portal ingest`)",
+                        extra={"collection": cid})
     return keep
 
 

@@ -15,32 +15,24 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from portal.vocabulary.graph import OM, QUDT
 from portal.vocabulary.rebase import CANONICAL, rebase_iri
+from portal.web.i18n import N_, Messages
 
 _BASE: ContextVar[str] = ContextVar("iri_base", default=CANONICAL)  # for links on this page
 
 LABELS = (SKOS.prefLabel, RDFS.label, DCTERMS.title)
-TEXT = {
-    "nl": {"value": "Waarde", "kind": "Soort norm", "binding": "Juridisch bindend",
-           "yes": "ja", "no": "nee", "valid": "Geldig", "from": "vanaf", "through": "tot en met",
-           "period": "Middelingstijd", "exceed": "Toegestane overschrijdingen per jaar",
-           "source": "Bron", "citation": "Vindplaats", "applies": "Geldt voor",
-           "unverified": "Niet geverifieerd", "verified": "Geverifieerd tegen de bron",
-           "target": "Doelwaarde", "year": "Doeljaar", "steers": "Stuurt op",
-           "properties": "Alle eigenschappen", "property": "Eigenschap", "object": "Waarde",
-           "downloads": "Andere formaten", "type": "Soort", "open": "Open norm (tekst)",
-           "summary": "Samenvatting", "other": "English"},
-    "en": {"value": "Value", "kind": "Kind of norm", "binding": "Legally binding",
-           "yes": "yes", "no": "no", "valid": "Valid", "from": "from", "through": "through",
-           "period": "Averaging period", "exceed": "Allowed exceedances per year",
-           "source": "Source", "citation": "Citation", "applies": "Applies to",
-           "unverified": "Not verified", "verified": "Verified against the source",
-           "target": "Target value", "year": "Target year", "steers": "Steers",
-           "properties": "All properties", "property": "Property", "object": "Value",
-           "downloads": "Other formats", "type": "Type", "open": "Open norm (text)",
-           "summary": "Summary", "other": "Nederlands"},
+TEXT = {  # labels of the page, as catalogue messages (portal/web/locale)
+    "value": N_("Value"), "kind": N_("Kind of norm"), "binding": N_("Legally binding"),
+    "yes": N_("yes"), "no": N_("no"), "valid": N_("Valid"), "from": N_("from"),
+    "through": N_("through"), "period": N_("Averaging period"),
+    "exceed": N_("Allowed exceedances per year"), "source": N_("Source"),
+    "citation": N_("Citation"), "applies": N_("Applies to"), "unverified": N_("Not verified"),
+    "verified": N_("Verified against the source"), "target": N_("Target value"),
+    "year": N_("Target year"), "steers": N_("Steers"), "properties": N_("All properties"),
+    "property": N_("Property"), "object": N_("Value"), "downloads": N_("Other formats"),
+    "type": N_("Type"), "open": N_("Open norm (text)"), "summary": N_("Summary"),
 }
-PERIODS = {"P1Y": ("kalenderjaar", "calendar year"), "P1D": ("24 uur", "24 hours"),
-           "PT1H": ("1 uur", "1 hour")}
+PERIODS = {"P1Y": N_("calendar year"), "P1D": N_("24 hours"), "PT1H": N_("1 hour")}
+_T: ContextVar[dict] = ContextVar("texts")  # TEXT in the page's language (page_model sets it)
 COMPARATOR_SIGNS = {"le": "≤", "lt": "<", "ge": "≥", "gt": ">"}
 
 
@@ -93,7 +85,7 @@ def _link(graph: Graph, node, lang: str) -> dict:
 
 
 def norm_summary(graph: Graph, norm: URIRef, lang: str) -> list[tuple[str, object]]:
-    t = TEXT[lang]
+    t = _T.get()
     rows: list[tuple[str, object]] = []
     threshold = graph.value(norm, OM.threshold)
     comparator = graph.value(graph.value(norm, OM.comparator), SKOS.notation)
@@ -118,8 +110,7 @@ def norm_summary(graph: Graph, norm: URIRef, lang: str) -> list[tuple[str, objec
                                  + (f" {t['through']} {valid_through}" if valid_through else "")))
     period = graph.value(norm, OM.averagingPeriod)
     if period is not None:
-        names = PERIODS.get(str(period))
-        rows.append((t["period"], names[0 if lang == "nl" else 1] if names else str(period)))
+        rows.append((t["period"], t.get(f"period:{period}", str(period))))
     exceed = graph.value(norm, OM.allowedExceedances)
     if exceed is not None:
         rows.append((t["exceed"], str(exceed)))
@@ -133,7 +124,7 @@ def norm_summary(graph: Graph, norm: URIRef, lang: str) -> list[tuple[str, objec
 
 
 def goal_summary(graph: Graph, goal: URIRef, lang: str) -> list[tuple[str, object]]:
-    t = TEXT[lang]
+    t = _T.get()
     rows: list[tuple[str, object]] = []
     target = graph.value(goal, OM.targetValue)
     comparator = graph.value(graph.value(goal, OM.comparator), SKOS.notation)
@@ -183,21 +174,29 @@ def _predicate(graph: Graph, prop: URIRef, lang: str) -> str:
         return str(prop)
 
 
+def texts(messages: Messages, lang: str) -> dict[str, str]:
+    out = {k: messages.gettext(lang, v) for k, v in TEXT.items()}
+    out.update({f"period:{k}": messages.gettext(lang, v) for k, v in PERIODS.items()})
+    return out
+
+
 def page_model(graph: Graph, description: Graph, subject: URIRef, lang: str,
-               base: str = CANONICAL) -> dict:
+               base: str = CANONICAL, messages: Messages | None = None) -> dict:
     """`graph` gives labels for everything referenced; `description` is what the page shows.
 
     Both are canonical (as in vocab/*.ttl); links and the IRI shown are rebased to `base`.
     """
     token = _BASE.set(base)
+    token_t = _T.set(texts(messages or Messages(), lang))
     try:
         return _page_model(graph, description, subject, lang)
     finally:
         _BASE.reset(token)
+        _T.reset(token_t)
 
 
 def _page_model(graph: Graph, description: Graph, subject: URIRef, lang: str) -> dict:
-    t = TEXT[lang]
+    t = _T.get()
     types = set(description.objects(subject, RDF.type))
     rows = []
     for prop in sorted(set(description.predicates(subject))):

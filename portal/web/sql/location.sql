@@ -1,6 +1,8 @@
 -- The location check: everything the monitor knows at one point, as one JSON document.
 -- Parameters: x, y (EPSG:28992, or lon/lat when crs = 4326), crs, year (NULL = the latest
 -- year with data per indicator), attention (README "Status": margin fraction of a limit).
+-- Area values are read from the read model (monitor.area_status, written by compute); the
+-- value at the point is judged with the same rules (monitor.norm_* and in_force_*).
 -- The API (portal/web/location.py) runs exactly this statement; scripts/bench_portal.py
 -- runs it straight in PostGIS to compare.
 WITH pt AS (
@@ -19,7 +21,7 @@ ind AS (  -- every indicator with data, and the year reported for it
            i.theme_label_nl, i.theme_label_en, COALESCE(%(year)s::int, y.year) AS year
     FROM monitor.indicator i
     CROSS JOIN LATERAL (SELECT GREATEST(
-        (SELECT max(v.year) FROM monitor.indicator_value v WHERE v.indicator = i.code),
+        (SELECT max(s.year) FROM monitor.area_status s WHERE s.indicator = i.code),
         (SELECT max(b.year) FROM monitor.grid g JOIN monitor.grid_band b ON b.grid_id = g.id
           WHERE g.indicator = i.code),
         (SELECT max(o.year) FROM monitor.observation o WHERE o.indicator = i.code)) AS year) y
@@ -54,17 +56,14 @@ station AS (  -- the nearest station with an observation of the indicator that y
     ORDER BY ind.code, s.geom <-> pt.g
 ),
 areaval AS (
-    SELECT v.indicator, h.code, h.level, h.name,
-           round(v.value::numeric, 2)::double precision AS value, v.status,
-           round(v.status_margin::numeric, 2)::double precision AS status_margin,
-           n.label_nl AS norm_nl, n.label_en AS norm_en,
+    SELECT s.indicator, h.code, h.level, h.name, s.value, s.status, s.status_margin,
+           s.status_norm_nl AS norm_nl, s.status_norm_en AS norm_en,
            dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at
     FROM here h
     JOIN ind ON true
-    JOIN monitor.indicator_value v
-      ON v.area_code = h.code AND v.indicator = ind.code AND v.year = ind.year
-    LEFT JOIN monitor.norm n ON n.iri = v.status_norm
-    LEFT JOIN monitor.dataset_version dv ON dv.id = v.dataset_version_id
+    JOIN monitor.area_status s
+      ON s.area_code = h.code AND s.indicator = ind.code AND s.year = ind.year
+    LEFT JOIN monitor.dataset_version dv ON dv.dataset = s.dataset AND dv.version = s.dataset_version
 ),
 pointval AS (  -- the value at the point: the grid cell, else the buurt's, else the wijk's
     SELECT ind.code AS indicator, pv.value, pv.basis
@@ -81,27 +80,18 @@ pointval AS (  -- the value at the point: the grid cell, else the buurt's, else 
 judged AS (  -- every norm valid that year, fixed or open, judged at the point
     SELECT ind.code AS indicator, n.iri, n.label_nl, n.label_en, n.kind_label_nl,
            n.kind_label_en, n.binding, n.threshold, n.comparator, n.valid_from,
-           n.valid_through, n.source_iri, n.citation, n.verified, n.qualitative_text, m.margin, c.complies,
+           n.valid_through, n.source_iri, n.citation, n.verified, n.qualitative_text,
+           monitor.norm_margin(p.value, n.threshold, n.comparator) AS margin,
+           monitor.norm_complies(p.value, n.threshold, n.comparator) AS complies,
            CASE WHEN n.threshold IS NULL THEN 'open'
-                WHEN c.complies IS NULL THEN 'no_value'
-                WHEN n.binding AND NOT c.complies THEN 'exceeds'
-                WHEN NOT c.complies THEN 'attention'
-                WHEN n.binding AND m.margin <= %(attention)s * abs(n.threshold) THEN 'attention'
-                ELSE 'good' END AS status
+                WHEN p.value IS NULL THEN 'no_value'
+                ELSE monitor.norm_status(n.binding, p.value, n.threshold, n.comparator,
+                                         %(attention)s) END AS status
     FROM ind
     JOIN monitor.norm n  -- city-wide; location-bound norms: /api/norms-at (zones.py)
       ON n.indicator = ind.code AND n.zones IS NULL
-     AND (n.valid_from IS NULL OR n.valid_from <= make_date(ind.year, 12, 31))
-     AND (n.valid_through IS NULL OR n.valid_through >= make_date(ind.year, 1, 1))
+     AND monitor.in_force_in_year(n.valid_from, n.valid_through, ind.year)
     LEFT JOIN pointval p ON p.indicator = ind.code
-    CROSS JOIN LATERAL (
-        SELECT CASE WHEN n.threshold IS NULL OR p.value IS NULL THEN NULL
-                    WHEN n.comparator IN ('le', 'lt') THEN n.threshold - p.value
-                    ELSE p.value - n.threshold END AS margin) m
-    CROSS JOIN LATERAL (
-        SELECT CASE WHEN m.margin IS NULL THEN NULL
-                    WHEN n.comparator IN ('le', 'ge') THEN m.margin >= 0
-                    ELSE m.margin > 0 END AS complies) c
 )
 SELECT json_build_object(
     'x', ST_X(pt.g), 'y', ST_Y(pt.g),

@@ -34,8 +34,8 @@
       d.appendChild(el("strong", p.name));
       d.appendChild(el("div", fmt(p.value) + " " + (p.value === null ? "" : p.unit) + " (" + p.year + ")"));
       const norm = cfg.lang === "en" ? p.norm_en : p.norm_nl;
-      d.appendChild(el("div", "Norm: " + (norm || "–")));
-      d.appendChild(el("div", s.icon + " " + s[cfg.lang] + (p.demo ? " · " + t.demo_short : "")));
+      d.appendChild(el("div", t.norm_short + ": " + (norm || "–")));
+      d.appendChild(el("div", s.icon + " " + s.label + (p.demo ? " · " + t.demo_short : "")));
       return d;
     }
 
@@ -66,8 +66,7 @@
           return fc;
         })
         .catch(err => {
-          box.textContent = (cfg.lang === "en" ? "The map data could not be loaded: "
-                                               : "De kaartgegevens konden niet worden geladen: ") + err.message;
+          box.textContent = t.map_failed + ": " + err.message;
           box.hidden = false;
           container.dataset.ready = "error";
         });
@@ -81,11 +80,11 @@
         .forEach(f => {
           const p = f.properties, s = statusOf(p), tr = el("tr");
           const th = el("th"); th.scope = "row";
-          const a = el("a", p.name); a.href = cfg.area + p.code + (cfg.lang === "en" ? "?lang=en" : "");
+          const a = el("a", p.name); a.href = cfg.area + encodeURIComponent(p.code) + (cfg.lang === "en" ? "?lang=en" : "");
           th.appendChild(a); tr.appendChild(th);
           tr.appendChild(el("td", fmt(p.value) + (p.value === null ? "" : " " + p.unit)));
           const st = el("td"); const ic = el("span", s.icon + " "); ic.setAttribute("aria-hidden", "true");
-          st.appendChild(ic); st.appendChild(document.createTextNode(s[cfg.lang] + (p.demo ? " (" + t.demo_short + ")" : "")));
+          st.appendChild(ic); st.appendChild(document.createTextNode(s.label + (p.demo ? " (" + t.demo_short + ")" : "")));
           tr.appendChild(st);
           tr.appendChild(el("td", (cfg.lang === "en" ? p.norm_en : p.norm_nl) || "–"));
           tr.appendChild(el("td", p.margin === null ? "–" : (p.margin > 0 ? "+" : "") + fmt(p.margin)));
@@ -122,7 +121,7 @@
 
     map.on("click", e => {
       const popup = L.popup({maxWidth: 360}).setLatLng(e.latlng)
-        .setContent(el("p", cfg.lang === "en" ? "Checking…" : "Bezig…")).openOn(map);
+        .setContent(el("p", t.checking)).openOn(map);
       const q = "lat=" + e.latlng.lat.toFixed(6) + "&lon=" + e.latlng.lng.toFixed(6) +
         "&year=" + encodeURIComponent(state.year) + (cfg.lang === "en" ? "&lang=en" : "");
       fetch(cfg.location + "?" + q)
@@ -143,10 +142,10 @@
             const s = cfg.status[i.status] || cfg.status.no_norm;
             const demo = (i.grid && i.grid.demo) || (i.station && i.station.demo) ? " (" + t.demo_short + ")" : "";
             ul.appendChild(el("li", (cfg.lang === "en" ? i.label_en : i.label_nl) + ": " + fmt(i.value) +
-              " " + i.unit + " (" + i.year + ") – " + s.icon + " " + s[cfg.lang] + demo));
+              " " + i.unit + " (" + i.year + ") – " + s.icon + " " + s.label + demo));
           });
           d.appendChild(ul);
-          const a = el("a", cfg.lang === "en" ? "Full report with norms and sources" : "Volledig rapport met normen en bronnen");
+          const a = el("a", t.full_report);
           a.href = body.permalink + (cfg.lang === "en" ? "&lang=en" : "");
           d.appendChild(a);
           popup.setContent(d);

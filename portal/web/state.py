@@ -1,0 +1,180 @@
+"""The app's state, built once at start-up and handed to every view: settings, the two
+connection pools, the data version, vocabulary and manifests, messages and templates.
+
+Manifests and vocabulary are read here — at start and again when the data version changes
+(a new ingest or compute may come with new manifests or Turtle) — never per request.
+Small look-ups that every page needs (indicators, areas, extent) are memoised per data
+version (`memo`).
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
+
+from portal.ingest.load import code_version
+from portal.ingest.manifest import Manifest, all_manifests
+from portal.settings import CONFIG_DIR, Settings
+from portal.vocabulary.rebase import CANONICAL, rebase_iri
+from portal.web import readmodel
+from portal.web.dataversion import DataVersion, Version
+from portal.web.geocoder import Geocoder, from_config
+from portal.web.i18n import Messages
+from portal.web.knowledge import Knowledge
+from portal.web.rendering import Templates
+from portal.web.urls import Urls
+from portal.web.vocabtext import Goal, vocab_extras
+from portal.web.zones import VocabularyNorms
+
+log = logging.getLogger("portal.state")
+WEB = Path(__file__).parent
+
+
+@dataclass
+class Vocabulary:
+    """What the pages take from the vocabulary and manifests (reloaded together)."""
+
+    manifests: list[Manifest]
+    knowledge: Knowledge
+    goals: list[Goal]
+    definitions: dict[str, dict]
+    zone_norms: VocabularyNorms
+
+    @property
+    def public_manifests(self) -> list[Manifest]:
+        return [m for m in self.manifests if m.access == "public"]
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    pool: ConnectionPool
+    apool: AsyncConnectionPool
+    version: DataVersion
+    messages: Messages
+    urls: Urls
+    geocoder: Geocoder | None
+    vocab: Vocabulary
+    templates: Templates = field(init=False)
+    app_id: str = ""
+    _memo: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self):
+        self.templates = Templates(self.messages, self.urls, self._shared())
+        self.app_id = _app_id(self.settings)
+        self.version.on_change(self._changed)
+
+    @classmethod
+    def build(cls, settings: Settings, db_url: str) -> AppState:
+        pool = ConnectionPool(db_url, min_size=1, max_size=8, open=False,
+                              kwargs={"row_factory": dict_row})
+        # async hot paths (norms at a point): no thread hop, no GIL hand-offs per request
+        apool = AsyncConnectionPool(db_url, min_size=1, max_size=8, open=False,
+                                    kwargs={"autocommit": True})
+        city = settings.city
+        return cls(settings=settings, pool=pool, apool=apool, version=DataVersion(db_url),
+                   messages=Messages(city=city.display_name), urls=Urls(settings.public_url),
+                   geocoder=from_config(settings.geocoder, city_number=city.number),
+                   vocab=load_vocab(settings, pool))
+
+    def _shared(self) -> dict:
+        return {"city": self.settings.city, "iri": self.iri,
+                "manifests": lambda: self.vocab.public_manifests}
+
+    def iri(self, value: str) -> str:
+        """A vocabulary IRI as this app serves it (resolvable); other IRIs untouched."""
+        return rebase_iri(value, self.vocab.knowledge.base, source=CANONICAL)
+
+    # --- per data version -------------------------------------------------------------
+    def _changed(self, version: Version) -> None:
+        with self._lock:
+            self._memo.clear()
+        threading.Thread(target=self._reload, name="vocab-reload", daemon=True).start()
+
+    def _reload(self) -> None:
+        try:
+            self.vocab = load_vocab(self.settings, self.pool)
+        except Exception:  # keep serving with what we had
+            log.exception("reloading manifests and vocabulary failed")
+        with self._lock:
+            self._memo.clear()
+        self.prepare_sparql()
+
+    def prepare_sparql(self) -> None:
+        """Build the SPARQL graph of this data version now, not on the first query."""
+        t0 = time.perf_counter()
+        try:
+            graph = self.vocab.knowledge.dataset(self.version.current.number)
+            log.info("SPARQL graph ready", extra={"triples": len(graph),
+                                                  "ms": round(1000 * (time.perf_counter() - t0))})
+        except Exception:
+            log.exception("building the SPARQL graph failed")
+        # The graphs are millions of long-lived Python objects: keep them out of the
+        # garbage collector's full passes, which otherwise stall every request now and then.
+        gc.collect()
+        gc.freeze()
+
+    def memo(self, key, make: Callable):
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+        value = make()
+        with self._lock:
+            self._memo[key] = value
+        return value
+
+    def query(self, sql: str, params=None) -> list[dict]:
+        with self.pool.connection() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def indicators(self) -> list[dict]:
+        return self.memo("indicators", lambda: self.query(readmodel.INDICATORS_SQL))
+
+    def indicator(self, code: str) -> dict | None:
+        return next((i for i in self.indicators() if i["code"] == code), None)
+
+    def areas(self) -> list[dict]:
+        return self.memo("areas", lambda: self.query(readmodel.AREAS_SQL))
+
+    def bounds(self) -> list[list[float]] | None:
+        def make():
+            r = self.query(readmodel.BOUNDS_SQL)[0]
+            return None if r["w"] is None else [[r["s"], r["w"]], [r["n"], r["e"]]]
+        return self.memo("bounds", make)
+
+    def years(self) -> list[int]:
+        """Every year any indicator has data, newest first."""
+        return self.memo("years", lambda: [r["year"] for r in self.query(readmodel.YEARS_SQL)])
+
+    def goals_for(self, code: str | None = None) -> list[Goal]:
+        return [g for g in self.vocab.goals if code is None or g.indicator == code]
+
+
+def load_vocab(settings: Settings, pool) -> Vocabulary:
+    manifests = all_manifests(settings.datasets_dir)
+    knowledge = Knowledge(settings, pool, manifests=manifests)
+    goals, definitions = vocab_extras(knowledge.canonical)
+    return Vocabulary(manifests, knowledge, goals, definitions,
+                      VocabularyNorms.of(knowledge.canonical, manifests))
+
+
+def _app_id(settings: Settings) -> str:
+    """Part of every ETag: the code and configuration that rendered the answer, the same in
+    every process of one deployment."""
+    h = hashlib.sha1(code_version().encode(), usedforsecurity=False)
+    h.update(settings.public_url.encode())
+    for folder, pattern in ((CONFIG_DIR, "*.yml"), (WEB / "templates", "**/*.html"),
+                            (WEB / "locale", "**/*.po"), (WEB / "static", "*.*")):
+        for path in sorted(folder.glob(pattern)):
+            h.update(path.read_bytes())
+    return h.hexdigest()[:8]

@@ -1,0 +1,1 @@
+"""One module per page or API, each with `routes(state)`, like Datasette's views."""

@@ -1,0 +1,77 @@
+"""`/gebied/{code}`: every indicator of a wijk or buurt — status, value, governing norm and
+margin in plain words, fixed or open norms, what the city does, trend, the city's figure
+for the same year (its own row in the read model), and the data table per year."""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from portal.web import readmodel
+from portal.web.charts import line_chart
+from portal.web.errors import ApiError
+from portal.web.i18n import N_
+from portal.web.views.common import lang_of
+
+CBS_CODE = re.compile(r"^(GM|WK|BU)[0-9]{4,8}$")
+
+
+def _by_indicator(rows: list[dict]) -> dict[str, list[dict]]:
+    return {k: list(g) for k, g in groupby(rows, key=lambda r: r["indicator"])}
+
+
+def routes(state) -> list[Route]:
+    def area_page(request: Request) -> HTMLResponse:
+        lang = lang_of(request)
+        code = request.path_params["code"]
+        found = state.query(readmodel.AREA_SQL, (code,)) if CBS_CODE.match(code) else []
+        if not found:
+            raise ApiError(404, N_("no wijk or buurt with code {code}"), code=code[:40])
+        area = found[0]
+        city = state.settings.city.code
+        series = _by_indicator(state.query(readmodel.AREA_SERIES_SQL,
+                                           {"area": code, "city": city}))
+        norms = _by_indicator(state.query(readmodel.AREA_NORMS_SQL, {"area": code}))
+        trends = {r["indicator"]: r for r in state.query(readmodel.TRENDS_SQL, (code,))}
+        progress = {r["goal_iri"]: r for r in state.query(readmodel.GOAL_PROGRESS_SQL, (code,))}
+        blocks, without = [], []
+        for ind in state.indicators():
+            rows = series.get(ind["code"])
+            if not rows:
+                without.append(ind)
+                continue
+            blocks.append(_block(state, lang, ind, rows, norms.get(ind["code"], []),
+                                 trends.get(ind["code"]), progress))
+        parent = children = None
+        if area["level"] == "buurt":
+            parent = next(iter(state.query(readmodel.AREA_SQL, ("WK" + code[2:8],))), None)
+        elif area["level"] == "wijk":
+            children = state.query(readmodel.CHILDREN_SQL, (code,))
+        html = state.templates.render(
+            lang, "area.html", request, area=area, blocks=blocks, without=without,
+            parent=parent, children=children, demo=any(b["demo"] for b in blocks))
+        return HTMLResponse(html)
+
+    return [Route("/gebied/{code}", area_page)]
+
+
+def _block(state, lang: str, ind: dict, rows: list[dict], norms: list[dict],
+           trend: dict | None, progress: dict) -> dict:
+    latest = rows[-1]
+    label = ind[f"label_{lang}"]
+    title = state.messages.gettext(lang, N_("Trend {indicator}: {value} {unit} ({year})"),
+                                   indicator=label, value=latest["value"], unit=ind["unit"],
+                                   year=latest["year"])
+    chart = line_chart(
+        [(r["year"], r["value"]) for r in rows],
+        [(n[f"label_{lang}"][:38], n["threshold"], "6 3" if n["binding"] else "2 2")
+         for n in norms if n["threshold"] is not None],
+        title, compare=[(r["year"], r["city_value"]) for r in rows])
+    goals = [{"goal": g, "progress": progress.get(g.iri)} for g in state.goals_for(ind["code"])]
+    return {"ind": ind, "series": rows, "latest": latest, "norms": norms, "goals": goals,
+            "trend": trend, "chart": chart, "demo": any(r["demo"] for r in rows),
+            "definition": state.vocab.definitions.get(ind["code"], {})}
