@@ -15,14 +15,10 @@ import shapely
 from portal.ingest.demo import generate_no2
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"  # the shared folder sits beside the repo, also in CI
-BUURTEN = DATA / "buurten_2024_gm0518_rd.geojson"
-STATIONS = DATA / "lml_stations_denhaag_2013.csv"
+BUURTEN = REPO / "datasets" / "cbs-buurten-2024" / "buurten_2024_gm0518_rd.geojson"
+STATIONS = REPO / "datasets" / "lml-stations" / "lml_stations_denhaag_2013.csv"
 YEARS = range(2015, 2026)
 
-pytestmark = pytest.mark.skipif(
-    not (BUURTEN.exists() and STATIONS.exists()), reason=f"shared data not found in {DATA}"
-)
 
 
 def _sha256(path: Path) -> str:

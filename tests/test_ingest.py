@@ -30,10 +30,12 @@ def count(conn, sql: str) -> int:
 def test_shipped_datasets_are_loaded_completely(conn):
     assert count(conn, "SELECT count(*) FROM monitor.area WHERE level = 'buurt'") == 114
     assert count(conn, "SELECT count(*) FROM monitor.area WHERE level = 'wijk'") == 44
-    assert count(conn, "SELECT count(*) FROM monitor.station") == 3
-    assert count(conn, "SELECT count(*) FROM monitor.observation") == 44  # 4 stations x 11 years
+    assert count(conn, "SELECT count(*) FROM monitor.station") == 103  # LML 2017-2023, all NL
+    # hourly values: every non-empty cell of the three shipped files (4 Den Haag stations)
+    assert count(conn, "SELECT count(*) FROM monitor.measurement") == 424_007
     assert count(conn, "SELECT count(*) FROM monitor.grid_band b JOIN monitor.grid g ON"
-                       " g.id = b.grid_id WHERE g.indicator = 'no2_annual_mean'") == 11  # 2015-25
+                       " g.id = b.grid_id WHERE g.indicator = 'no2_annual_mean'") == 11 + 11
+    # GCN 2011-2021 and the demo grid 2015-2025
     # every buurt lies in a wijk, and all of them in RD New
     assert count(conn, "SELECT count(*) FROM monitor.buurten b LEFT JOIN monitor.wijken w "
                        "ON w.wijkcode = b.wijkcode WHERE w.id IS NULL") == 0
@@ -80,22 +82,23 @@ def test_a_failing_load_leaves_the_previous_version_in_place(conn, tmp_path):
 
 def test_bad_rows_are_quarantined_with_their_reason(loaded_db, tmp_path):
     folder = _copy_dataset(tmp_path, "lml-stations")
-    csv = folder / "lml_stations_denhaag_2013.csv"
+    csv = folder / "stations_nl_2017_2023.csv"
     lines = csv.read_text(encoding="utf-8-sig").splitlines()
     header = lines[0].split(",")
     bad = lines[1].split(",")
-    bad[header.index("Lat")] = "not-a-number"
-    bad[header.index("NatlStationCode")] = "999"
+    bad[header.index("lat")] = "not-a-number"
+    bad[header.index("code")] = "NL99999"
     csv.write_text("\n".join([*lines, ",".join(bad)]) + "\n", encoding="utf-8")
+    n = len(lines) - 1  # stations in the shipped file
     with psycopg.connect(loaded_db) as c, c.transaction(force_rollback=True):
         result = load(c, read_manifest(folder / "dataset.yml"))
-        assert (result.read, result.loaded, result.rejected) == (4, 3, 1)
+        assert (result.read, result.loaded, result.rejected) == (n + 1, n, 1)
         row, field, _raw, reason = result.reasons[0]
-        assert (row, field) == (4, "geometry") and "geometry" in reason
+        assert (row, field) == (n + 1, "geometry") and "geometry" in reason
         q = c.execute("SELECT source_row, field, reason FROM monitor.quarantine q"
                       " JOIN monitor.dataset_version v ON v.id = q.dataset_version_id"
                       " WHERE v.dataset = 'lml-stations' AND v.is_current").fetchall()
-        assert q == [(4, "geometry", reason)]
+        assert q == [(n + 1, "geometry", reason)]
 
 
 # --- datasets added as a manifest and a file, published and protected ------------------------

@@ -50,22 +50,26 @@ def test_report_at_an_rd_point(http, conn):
     assert body["permalink"].endswith("/locatie?x=81000&y=455000&crs=28992")
     no2 = next(i for i in body["indicators"] if i["code"] == "no2_annual_mean")
     # the grid cell value equals the raster's cell, read here independently
-    g = conn.execute("SELECT x_min, y_max, cell_size, ncols, id FROM monitor.grid"
-                     " WHERE indicator = 'no2_annual_mean'").fetchone()
+    g = conn.execute("SELECT g.x_min, g.y_max, g.cell_size, g.ncols, g.id FROM monitor.grid g"
+                     " JOIN monitor.indicator_source s ON s.dataset_version_id = g.dataset_version_id"
+                     " WHERE s.indicator = 'no2_annual_mean' AND s.year = %s",
+                     (no2["year"],)).fetchone()
     col, row = int((81000 - g[0]) // g[2]), int((g[1] - 455000) // g[2])
     cell = conn.execute("SELECT vals[%s] FROM monitor.grid_band WHERE grid_id = %s AND year = %s",
                         (row * g[3] + col + 1, g[4], no2["year"])).fetchone()[0]
     assert no2["grid"]["value"] == pytest.approx(cell, abs=0.01)
     assert no2["value"] == no2["grid"]["value"] and no2["basis"] == "grid"
     assert no2["grid"]["demo"] is True and no2["grid"]["dataset"] == "demo-no2-grid"
-    # nearest station: the distance is the true nearest among stations with data that year
+    # nearest station: the true nearest among stations measuring that year (2023: the last)
+    assert no2["station"] is None  # 2025: no station measured NO2 (the data end in 2023)
+    in_2023 = http.get("/api/location", params={"x": 81000, "y": 455000, "year": 2023}).json()
+    st = next(i for i in in_2023["indicators"] if i["code"] == "no2_annual_mean")["station"]
     near = conn.execute(
-        "SELECT s.id, ST_Distance(s.geom, ST_SetSRID(ST_MakePoint(81000, 455000), 28992))"
-        " FROM monitor.station s JOIN monitor.observation o ON o.station_id = s.id"
-        " AND o.indicator = 'no2_annual_mean' AND o.year = %s ORDER BY 2 LIMIT 1",
-        (no2["year"],)).fetchone()
-    assert no2["station"]["id"] == near[0]
-    assert no2["station"]["distance_m"] == pytest.approx(near[1], abs=1)
+        "SELECT s.station_id, ST_Distance(s.geom, ST_SetSRID(ST_MakePoint(81000, 455000), 28992))"
+        " FROM monitor.station_status s WHERE s.indicator = 'no2_annual_mean' AND s.year = 2023"
+        " ORDER BY 2 LIMIT 1").fetchone()
+    assert st["id"] == near[0]
+    assert st["distance_m"] == pytest.approx(near[1], abs=1)
     assert {"wijk", "buurt"} <= {a["level"] for a in no2["area_values"]}
     # every norm valid that year, with margin, status and its legal source
     norms = {n["iri"].rsplit("/", 1)[-1]: n for n in no2["norms"]}

@@ -28,8 +28,12 @@ def test_collections_are_generated_from_the_manifests(http):
     for c in cols.values():
         assert c["storageCrs"] == RD
         assert RD in c["crs"]
-    # demo is said where it shows; real data keeps its attribution
-    assert "DEMO" in cols["area-status"]["title"] and "DEMO" in cols["area-status"]["description"]
+    # demo is said where it shows; real data keeps its attribution. area-status holds real
+    # and demo values side by side: the collection says so, each row says which it is
+    assert "DEMO" not in cols["area-status"]["title"]
+    assert "source_kind" in cols["area-status"]["description"]
+    assert "demo" in cols["area-status"]["keywords"]
+    assert "DEMO" in cols["parken"]["title"] and "DEMO" in cols["parken"]["description"]
     assert "DEMO" not in cols["buurten"]["description"]
     assert "Kadaster / Centraal Bureau voor de Statistiek, 2024" in cols["buurten"]["description"]
 

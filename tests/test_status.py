@@ -52,7 +52,8 @@ def test_every_area_has_a_no2_status_every_year(conn):
         "SELECT level, count(DISTINCT area_code), count(DISTINCT year), count(*) FILTER"
         " (WHERE status IS NULL) FROM monitor.area_status WHERE indicator = 'no2_annual_mean'"
         " GROUP BY level ORDER BY level").fetchall()
-    assert ("buurt", 114, 11, 0) in rows and ("wijk", 44, 11, 0) in rows
+    # GCN 2011-2021 and the demo grid 2022-2025
+    assert ("buurt", 114, 15, 0) in rows and ("wijk", 44, 15, 0) in rows
 
 
 def test_demo_values_are_plausible_and_fall_over_the_years(conn):

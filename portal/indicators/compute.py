@@ -25,7 +25,12 @@ import psycopg
 from psycopg import sql
 
 from portal.errors import UserError
-from portal.indicators.methods import Method, load_methods
+from portal.indicators.methods import (
+    Method,
+    load_methods,
+    population_datasets,
+    station_settings,
+)
 from portal.indicators.sqlfiles import run_sql, sql_hash
 from portal.indicators.weights import ensure_weights
 from portal.ingest.manifest import Manifest, all_manifests, table_name
@@ -107,12 +112,13 @@ def sync_vocabulary(conn: psycopg.Connection, graph=None) -> tuple[int, int]:
         cur.executemany(
             "INSERT INTO monitor.norm (iri, indicator, label_nl, label_en, kind_label_nl,"
             " kind_label_en, binding, threshold, comparator, valid_from, valid_through,"
-            " source_iri, citation, verified, qualitative_text, zones)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " source_iri, citation, verified, qualitative_text, zones, averaging_period,"
+            " allowed_exceedances)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             [(str(n.iri), n.indicator_code, n.label_nl, n.label_en, n.kind_label_nl,
               n.kind_label_en, n.binding, n.threshold, n.comparator, n.valid_from,
               n.valid_through, str(n.source_iri), n.citation, n.verified, n.qualitative_text,
-              bound.get(str(n.iri))) for n in nrms])
+              bound.get(str(n.iri)), n.averaging_period, n.allowed_exceedances) for n in nrms])
         cur.executemany(
             "INSERT INTO monitor.goal (iri, indicator, label_nl, label_en, target_value,"
             " target_year, comparator, source_iri) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
@@ -162,6 +168,15 @@ def _source(m: Manifest, versions: dict[str, int], year_field: str | None,
             "SELECT s.geom, o.year, o.value::float8 AS value FROM monitor.observation o"
             " JOIN monitor.station s ON s.id = o.station_id"
             " WHERE o.dataset_version_id = {}").format(sql.Literal(versions[m.id]))
+    if m.target == "area_figure":  # a figure per buurt, as a point inside it
+        if not value_field:
+            raise UserError(f"config/indicators.yml: dataset {m.id} holds figures per area; "
+                            "use it as a population (with its field)")
+        return sql.SQL(
+            "SELECT ST_PointOnSurface(a.geom) AS geom, f.year, f.value::float8 AS value"
+            " FROM monitor.area_figure f JOIN monitor.area a ON a.code = f.area_code"
+            " WHERE f.dataset_version_id = {} AND f.figure = {}").format(
+                sql.Literal(versions[m.id]), sql.Literal(value_field))
     if m.target != "features":
         raise UserError(f"config/indicators.yml: dataset {m.id} is loaded into {m.target}; "
                         "point and polygon kinds need a features (or observation) dataset")
@@ -180,6 +195,26 @@ def _source(m: Manifest, versions: dict[str, int], year_field: str | None,
         value_sql = sql.SQL(", {}::float8 AS value").format(sql.Identifier(value_field))
     return sql.SQL("SELECT geom, {}::int AS year{} FROM {}").format(
         year_sql, value_sql, sql.Identifier("data", table_name(m.id)))
+
+
+def _first_per_year(parts: list[sql.Composable]) -> sql.Composable:
+    """The rows of the first subquery that has a year, for every year (real before demo)."""
+    if len(parts) == 1:
+        return parts[0]
+    ranked = sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT s.*, {} AS rank FROM ({}) s").format(sql.Literal(i), q)
+        for i, q in enumerate(parts))
+    return sql.SQL("SELECT geom, year, value FROM (SELECT r.*, min(r.rank) OVER (PARTITION BY"
+                   " r.year) AS best FROM ({}) r) x WHERE rank = best").format(ranked)
+
+
+def _population(pop: dict, manifests: dict[str, Manifest],
+                versions: dict[str, int]) -> sql.Composable | None:
+    ids = [d for d in population_datasets({"population": pop}) if d in versions]
+    if not ids:
+        return None
+    return _first_per_year([_source(manifests[d], versions, pop.get("year_field", "jaar"),
+                                    pop["field"], pop.get("year")) for d in ids])
 
 
 def _threshold(conn: psycopg.Connection, method: Method) -> float:
@@ -244,18 +279,59 @@ def compute_indicator(conn: psycopg.Connection, method: Method,
         run_sql(conn, "kind_distance_share", params,
                 {"features": _source(m, versions, year_field, None, year)})
     elif method.kind == "area_per_capita":
-        pop = p["population"]
-        pm = manifests[pop["dataset"]]
-        if pm.id not in versions:
+        population = _population(p["population"], manifests, versions)
+        if population is None:
             conn.execute("DELETE FROM monitor.indicator_value WHERE indicator = %s",
                          (method.indicator,))
             return
         run_sql(conn, "kind_area_per_capita", params, {
             "polygons": _source(m, versions, year_field, None, year),
-            "population": _source(pm, versions, pop.get("year_field", "jaar"), pop["field"],
-                                  pop.get("year"))})
+            "population": population})
     else:  # load_methods checks the kinds; this is a programming error
         raise ValueError(method.kind)
+
+
+def compute_stations(conn: psycopg.Connection, settings: dict | None,
+                     manifests: dict[str, Manifest], versions: dict[str, int],
+                     attention: float) -> None:
+    """Annual means, data capture and exceedances per station from the hourly measurements,
+    judged against the norms (sql/stations.sql); nothing when no stations are configured."""
+    if settings is None or settings["dataset"] not in versions:
+        for table in ("station_status", "station_exceedance", "station_year"):
+            conn.execute(f"DELETE FROM monitor.{table}")
+        return
+    if manifests.get(settings["dataset"]) is None or \
+            manifests[settings["dataset"]].target != "measurement":
+        raise UserError("config/indicators.yml: key 'stations.dataset': "
+                        f"{settings['dataset']} is not a dataset loaded into measurement")
+    components = sql.SQL(", ").join(
+        sql.SQL("({}, {}, {}, {})").format(sql.Literal(c), sql.Literal(s["annual"]),
+                                           sql.Literal(s.get("daily")), sql.Literal(s.get("hourly")))
+        for c, s in settings["components"].items())
+    zm = manifests.get(settings.get("zones") or "")
+    zones = sql.SQL("SELECT zone_code, zone_naam, geom FROM {}").format(
+        sql.Identifier("data", table_name(zm.id))) if zm is not None and zm.id in versions \
+        else sql.SQL("SELECT NULL::text, NULL::text, NULL::geometry WHERE false")
+    run_sql(conn, "stations", {"version": versions[settings["dataset"]],
+                               "min_capture": float(settings["min_capture"]),
+                               "min_hours": int(settings["min_hours_per_day"]),
+                               "attention": attention},
+            {"components": components, "zones": zones})
+
+
+def merge_sources(conn: psycopg.Connection, method: Method, signature: str) -> None:
+    """An indicator fed by several datasets: each year from the first that has the year."""
+    staged = [s.indicator for s in method.staged()]
+    run_sql(conn, "merge_sources", {"indicator": method.indicator, "staged": staged})
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO monitor.indicator_method (indicator, kind, params, datasets, better,"
+            " signature, computed_at, seconds) VALUES (%s, %s, %s, %s, %s, %s, now(), 0)"
+            " ON CONFLICT (indicator) DO UPDATE SET kind = EXCLUDED.kind,"
+            " params = EXCLUDED.params, datasets = EXCLUDED.datasets, better = EXCLUDED.better,"
+            " signature = EXCLUDED.signature, computed_at = EXCLUDED.computed_at",
+            (method.indicator, method.kind, json.dumps(method.params), list(method.datasets),
+             method.better, signature))
 
 
 def _signature(method: Method, versions: dict[str, int], areas: str) -> str:
@@ -300,7 +376,7 @@ def compute(conn: psycopg.Connection, attention: float,
             "SELECT indicator, signature FROM monitor.indicator_method").fetchall())
         todo = [mt for mt in methods
                 if full or stored.get(mt.indicator) != _signature(mt, versions, areas)]
-        grid_sets = {mt.dataset for mt in todo if mt.kind in GRID_AGG}
+        grid_sets = {d for mt in todo if mt.kind in GRID_AGG for d in mt.sources or [mt.dataset]}
         weights = ensure_weights(conn, grid_sets, areas, force=full)
         step("cell_weights", t)
 
@@ -313,9 +389,10 @@ def compute(conn: psycopg.Connection, attention: float,
         for mt in methods:
             if mt not in todo:
                 report.skipped.append(mt.indicator)
-            else:  # grid kinds of one dataset share a pass over its cells
-                key = f"grid:{mt.dataset}" if mt.kind in GRID_AGG else f"one:{mt.indicator}"
-                groups.setdefault(key, []).append(mt)
+                continue
+            for part in mt.staged() or [mt]:  # grid kinds of one dataset share a pass
+                key = f"grid:{part.dataset}" if part.kind in GRID_AGG else f"one:{part.indicator}"
+                groups.setdefault(key, []).append(part)
         for key, group in groups.items():
             t0 = time.perf_counter()
             if key.startswith("grid:"):
@@ -337,9 +414,15 @@ def compute(conn: psycopg.Connection, attention: float,
                     " better = EXCLUDED.better, signature = EXCLUDED.signature,"
                     " computed_at = EXCLUDED.computed_at, seconds = EXCLUDED.seconds",
                     [(mt.indicator, mt.kind, json.dumps(mt.params), list(mt.datasets), mt.better,
-                      _signature(mt, versions, areas), seconds) for mt in group])
-            report.computed += [mt.indicator for mt in group]
+                      _signature(mt, versions, areas), seconds) for mt in group
+                     if "@" not in mt.indicator])
+            report.computed += [mt.indicator for mt in group if "@" not in mt.indicator]
             step(key, t0)
+        for mt in todo:
+            if mt.sources:
+                merge_sources(conn, mt, _signature(mt, versions, areas))
+                report.computed.append(mt.indicator)
+        run_sql(conn, "indicator_source")
 
         # `better` may change without a recompute of the values (it is not an input)
         with conn.cursor() as cur:
@@ -351,6 +434,9 @@ def compute(conn: psycopg.Connection, attention: float,
         conn.execute("ANALYZE monitor.indicator_value")
         assess(conn, attention, manifests)
         step("assess", t)
+        t = time.perf_counter()
+        compute_stations(conn, station_settings(config_path), by_id, versions, attention)
+        step("stations", t)
         t = time.perf_counter()
         run_sql(conn, "trends", methods_trend_params(config_path))
         run_sql(conn, "goals")

@@ -27,6 +27,7 @@ from portal.errors import UserError
 from portal.ingest.manifest import Manifest, table_name
 from portal.ingest.readers import read_frame, read_frames, read_grids
 from portal.ingest.validate import Checked, check, geometry_kind
+from portal.ingest.wide import check_area_figures, check_measurements
 from portal.settings import REPO
 
 PG_TYPES = {"text": "text", "number": "double precision", "integer": "bigint",
@@ -79,7 +80,7 @@ def checksum(m: Manifest) -> str:
 
 ARROW_TYPES = {"text": pa.string(), "number": pa.float64(), "integer": pa.int64(),
                "year": pa.int32(), "date": pa.date32(), "int4": pa.int32(),
-               "geom": pa.binary()}
+               "geom": pa.binary(), "timestamptz": pa.timestamp("us", tz="UTC")}
 
 
 def _copy(conn: psycopg.Connection, table: sql.Composable, columns: dict[str, str],
@@ -297,10 +298,41 @@ def _write_grid(conn, m, vid, result, progress):
                    result.read, 0)
 
 
+def _write_measurement(conn, m, vid, result, progress):
+    parts = [check_measurements(m, path) for path in m.source_files()]
+    return _write_wide(conn, parts, vid, result, progress, "monitor.measurement",
+                       {"station_id": "text", "component": "text", "begin_at": "timestamptz",
+                        "value": "number", "dataset_version_id": "int4"})
+
+
+def _write_area_figure(conn, m, vid, result, progress):
+    known = {r[0] for r in conn.execute("SELECT code FROM monitor.area")}
+    if not known:
+        raise UserError(f"{m.path}: load.into 'area_figure' needs the areas first: "
+                        "ingest the wijken and buurten")
+    parts = [check_area_figures(m, path, known) for path in m.source_files()]
+    return _write_wide(conn, parts, vid, result, progress, "monitor.area_figure",
+                       {"area_code": "text", "year": "int4", "figure": "text",
+                        "value": "number", "dataset_version_id": "int4"})
+
+
+def _write_wide(conn, parts: list[Checked], vid: int, result: LoadResult, progress,
+                table: str, columns: dict[str, str]) -> Checked:
+    rows = pd.concat([c.rows for c in parts], ignore_index=True)
+    rejected = pd.concat([c.rejected for c in parts], ignore_index=True)
+    rows["dataset_version_id"] = vid
+    result.read = sum(c.read for c in parts)
+    result.loaded, result.rejected = len(rows), len(rejected)
+    _copy(conn, sql.SQL(table), columns, rows, progress)
+    return Checked(rows, rejected, result.read, 0)
+
+
 WRITERS = {"area": _write_area, "station": _write_station, "observation": _write_observation,
-           "features": _write_features, "grid": _write_grid}
+           "features": _write_features, "grid": _write_grid,
+           "measurement": _write_measurement, "area_figure": _write_area_figure}
 TABLES = {"area": "monitor.area", "station": "monitor.station",
-          "observation": "monitor.observation", "grid": "monitor.grid"}
+          "observation": "monitor.observation", "grid": "monitor.grid",
+          "measurement": "monitor.measurement", "area_figure": "monitor.area_figure"}
 
 
 def load(conn: psycopg.Connection, m: Manifest, dry_run: bool = False,
@@ -319,10 +351,10 @@ def load(conn: psycopg.Connection, m: Manifest, dry_run: bool = False,
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (m.id,))
         vid = conn.execute(
             "INSERT INTO monitor.dataset_version (dataset, version, checksum, source, demo,"
-            " rows_read, rows_loaded, code_version, is_current)"
-            " VALUES (%s, %s, %s, %s, %s, 0, 0, %s, false) RETURNING id",
+            " value_kind, rows_read, rows_loaded, code_version, is_current)"
+            " VALUES (%s, %s, %s, %s, %s, %s, 0, 0, %s, false) RETURNING id",
             (m.id, result.version, digest, ", ".join(p.name for p in m.source_files()), m.demo,
-             code_version())).fetchone()[0]
+             m.value_kind, code_version())).fetchone()[0]
         if m.target in TABLES:
             conn.execute(
                 f"DELETE FROM {TABLES[m.target]} WHERE dataset_version_id IN "

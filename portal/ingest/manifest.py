@@ -27,7 +27,10 @@ REQUIRED_FIELDS = {
     "observation": {"station_id", "value", "year"},
     "features": set(),
     "grid": set(),
+    "measurement": set(),
+    "area_figure": set(),
 }
+VALUE_KINDS = ("measured", "modelled")  # real data; generated data is `demo`
 DEFAULT_TYPES = {"year": "year", "value": "number"}
 VECTOR_TARGETS = {"features", "area", "station"}
 
@@ -95,17 +98,38 @@ class Manifest:
     def source_pattern(self) -> str:
         return os.path.normpath(self.folder / self.source["path"])
 
+    @property
+    def value_kind(self) -> str:
+        """What the values are: measured, modelled, or demo (generated)."""
+        return "demo" if self.demo else (self.raw.get("value_kind") or "measured")
+
+    @property
+    def value_note(self) -> dict[str, str] | None:
+        """A short note on what the values are, shown beside them (nl/en)."""
+        return self.raw.get("value_note")
+
     def source_files(self) -> list[Path]:
-        """The files the manifest's source path names ({year} matches any year)."""
-        pattern = self.source_pattern.replace("{year}", "[0-9][0-9][0-9][0-9]")
+        """The files the manifest's source path names ({year} matches any year, {component}
+        any name such as NO2)."""
+        pattern = self.source_pattern.replace("{year}", "[0-9][0-9][0-9][0-9]").replace(
+            "{component}", "*")
         return sorted(Path(p) for p in glob.glob(pattern))
 
-    def year_of(self, path: Path) -> int:
-        rx = re.escape(self.source_pattern).replace(r"\{year\}", r"(\d{4})")
+    def _part(self, path: Path, name: str, rx_part: str) -> str:
+        rx = re.escape(self.source_pattern)
+        for key, part in (("year", r"\d{4}"), ("component", r"[A-Za-z0-9.]+")):
+            rx = rx.replace(rf"\{{{key}\}}", f"(?P<{key}>{rx_part if key == name else part})")
         m = re.fullmatch(rx, os.path.normpath(path))
-        if not m or not m.groups():
-            raise UserError(f"{self.path}: source.path has no {{year}} that matches {path.name}")
-        return int(m.group(1))
+        if not m or name not in m.groupdict():
+            raise UserError(f"{self.path}: source.path has no {{{name}}} that matches {path.name}")
+        return m.group(name)
+
+    def year_of(self, path: Path) -> int:
+        return int(self._part(path, "year", r"\d{4}"))
+
+    def component_of(self, path: Path) -> str:
+        """{component} in the file name, e.g. NO2 in hourly_NO2_2017.csv.gz."""
+        return self._part(path, "component", r"[A-Za-z0-9.]+")
 
 
 def _where(error) -> str:
@@ -132,6 +156,25 @@ def read_manifest(path: Path) -> Manifest:
 
     if data["id"] != path.parent.name:
         raise bad("id", f"is '{data['id']}' but the folder is '{path.parent.name}'")
+    _check_load(data, bad)
+    publish = data.get("publish")
+    target = data["load"]["into"]
+    if publish is not None and "table" not in publish:
+        if target != "features":
+            raise bad("publish.table", f"is required for load.into '{target}'")
+        publish = {**publish, "table": table_name(data["id"])}
+    source, load = data["source"], data["load"]
+    return Manifest(
+        id=data["id"], folder=path.parent, title=data["title"], description=data["description"],
+        publisher=data["publisher"], attribution=data["attribution"], license=data["license"],
+        source_url=data["source_url"], demo=data["demo"], access=data.get("access", "public"),
+        source=source, load=load, publish=publish, keywords=list(data.get("keywords") or []),
+        theme=data.get("theme"), generator=data.get("generator"), raw=data,
+    )
+
+
+def _check_load(data: dict, bad) -> None:
+    """What the schema cannot say: which keys each load target needs."""
     source, load = data["source"], data["load"]
     target = load["into"]
     missing = REQUIRED_FIELDS[target] - set(load.get("fields") or {})
@@ -141,6 +184,18 @@ def read_manifest(path: Path) -> Manifest:
         raise bad("load.indicator", f"is required for load.into '{target}'")
     if target == "area" and not load.get("level"):
         raise bad("load.level", "is required for load.into 'area' (gemeente, wijk or buurt)")
+    if target == "measurement" and not (load.get("time") and load.get("stations")):
+        raise bad("load.time", "load.into 'measurement' needs load.time (the column with the"
+                  " begin of the hour) and load.stations (the station columns)")
+    if target == "measurement" and "{component}" not in source["path"]:
+        raise bad("source.path", "load.into 'measurement' needs {component} in the path "
+                  "(e.g. hourly_{component}.csv), naming what each file measures")
+    if target == "area_figure" and not (load.get("area_code") and load.get("fields")
+                                        and load.get("years")):
+        raise bad("load.area_code", "load.into 'area_figure' needs load.area_code (the column "
+                  "with the CBS area code), load.years and load.fields (the figures)")
+    if data.get("demo") and data.get("value_kind"):
+        raise bad("value_kind", "demo data are demo: leave value_kind out")
     if source["format"] == "csv" and target in VECTOR_TARGETS and not (
             source.get("x") and source.get("y")):
         raise bad("source.x", "CSV sources of geometries need source.x and source.y columns")
@@ -148,18 +203,6 @@ def read_manifest(path: Path) -> Manifest:
         raise bad("load.into", f"'{target}' does not go with source.format '{source['format']}'")
     if load.get("id_field") and load["id_field"] not in (load.get("fields") or {}):
         raise bad("load.id_field", f"'{load['id_field']}' is not one of load.fields")
-    publish = data.get("publish")
-    if publish is not None and "table" not in publish:
-        if target != "features":
-            raise bad("publish.table", f"is required for load.into '{target}'")
-        publish = {**publish, "table": table_name(data["id"])}
-    return Manifest(
-        id=data["id"], folder=path.parent, title=data["title"], description=data["description"],
-        publisher=data["publisher"], attribution=data["attribution"], license=data["license"],
-        source_url=data["source_url"], demo=data["demo"], access=data.get("access", "public"),
-        source=source, load=load, publish=publish, keywords=list(data.get("keywords") or []),
-        theme=data.get("theme"), generator=data.get("generator"), raw=data,
-    )
 
 
 def table_name(dataset_id: str) -> str:

@@ -16,6 +16,7 @@ import yaml
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS
 
+from portal.indicators.methods import derived_feeds
 from portal.settings import City, get_settings
 from portal.vocabulary.graph import OM, indicators
 from portal.vocabulary.rebase import CANONICAL
@@ -74,9 +75,9 @@ def build_catalogue(manifests: Iterable, public_url: str, vocab: Graph,
 
     for m in manifests:
         _dataset(g, m, public, vocab, theme_of_indicator, city)
-    feeding = [m for m in manifests if (m.load or {}).get("indicator")]
     for cid, c in (derived or {}).items():
-        _derived(g, cid, c, feeding, public, vocab, theme_of_indicator, city)
+        _derived(g, cid, c, derived_feeds(c, manifests), public, vocab, theme_of_indicator,
+                 city)
     return g
 
 
@@ -230,11 +231,11 @@ def _dataset(g: Graph, m, public: str, vocab: Graph, theme_of_indicator: dict,
 def _derived(g: Graph, cid: str, c: dict, feeding: list, public: str, vocab: Graph,
              theme_of_indicator: dict, city: City) -> None:
     ds = dataset_iri(cid)
-    demo = any(m.demo for m in feeding)
+    demo = bool(feeding) and all(m.demo for m in feeding)  # mixed: labelled per row
     _common(g, ds, ident=cid, title=c["title"], description=c["description"], demo=demo,
             keywords=list(c.get("keywords", [])), publisher=city.publisher,
             access="public", update="yearly", city=city)
-    codes = {(m.load or {}).get("indicator") for m in feeding}
+    codes = {(m.load or {}).get("indicator") for m in feeding} - {None}
     _themes(g, ds, {theme_of_indicator[c] for c in codes if c in theme_of_indicator}, vocab, "ENVI")
     for m in feeding:
         g.add((ds, DCTERMS.source, dataset_iri(m.id)))

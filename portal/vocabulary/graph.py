@@ -73,6 +73,8 @@ class Norm:
     citation: str | None
     verified: bool
     qualitative_text: str | None
+    averaging_period: str | None = None  # xsd:duration, e.g. PT1H, P1D, P1Y
+    allowed_exceedances: int | None = None  # times per year the threshold may be passed
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,7 @@ WHERE {
 _NORMS_QUERY = """
 SELECT ?norm ?code ?labelNl ?labelEn ?kind ?kindNl ?kindEn ?binding
        ?value ?unitSymbol ?qudtSymbol ?comparator ?validFrom ?validThrough ?source
-       ?citationNl ?citationEn ?verified ?textNl ?textEn
+       ?citationNl ?citationEn ?verified ?textNl ?textEn ?period ?allowed
 WHERE {
     ?norm a om:Norm ;
         om:appliesTo ?indicator ;
@@ -234,6 +236,8 @@ WHERE {
     }
     OPTIONAL { ?norm om:validFrom ?validFrom }
     OPTIONAL { ?norm om:validThrough ?validThrough }
+    OPTIONAL { ?norm om:averagingPeriod ?period }
+    OPTIONAL { ?norm om:allowedExceedances ?allowed }
     OPTIONAL { ?norm om:verified ?verified }
     OPTIONAL { ?norm skos:prefLabel ?labelNl FILTER (langMatches(lang(?labelNl), "nl")) }
     OPTIONAL { ?norm skos:prefLabel ?labelEn FILTER (langMatches(lang(?labelEn), "en")) }
@@ -337,6 +341,8 @@ def norms(graph: Graph) -> list[Norm]:
             citation=_text(row.citationNl) or _text(row.citationEn),
             verified=_bool(row.verified),
             qualitative_text=_text(row.textNl) or _text(row.textEn),
+            averaging_period=_text(row.period),
+            allowed_exceedances=None if row.allowed is None else int(row.allowed.toPython()),
         )
         for row in _rows(graph, _NORMS_QUERY, "norm")
     ]

@@ -22,8 +22,14 @@ AREA_COLLECTIONS = {"buurt": "buurten", "wijk": "wijken"}
 
 QUERY = """
 SELECT id, area_code, level, indicator_iri, unit_iri, year, value, status,
-       status_norm_iri, status_margin, norms, demo
+       status_norm_iri, status_margin, norms, demo, source_kind
 FROM monitor.area_status
+"""
+
+STATIONS_QUERY = """
+SELECT s.id, s.station_id, i.iri AS indicator_iri, i.unit_iri, s.year, s.value, s.status,
+       s.status_norm_iri, s.status_margin, s.capture, s.demo, s.source_kind
+FROM monitor.station_status s JOIN monitor.indicator i ON i.code = s.indicator
 """
 
 GOALS_QUERY = """
@@ -37,7 +43,8 @@ def observation_iri(public_url: str, item_id: str) -> URIRef:
 
 
 def observations_graph(rows: Iterable[dict], public_url: str,
-                       goal_rows: Iterable[dict] = ()) -> Graph:
+                       goal_rows: Iterable[dict] = (), station_rows: Iterable[dict] = ()
+                       ) -> Graph:
     g = Graph()
     g.bind("sosa", SOSA)
     g.bind("qudt", QUDT)
@@ -77,9 +84,35 @@ def observations_graph(rows: Iterable[dict], public_url: str,
             g.add((obs, OM.assessedAgainst, URIRef(norm)))
         if r.get("demo") is not None:
             g.add((obs, OM.demo, Literal(bool(r["demo"]))))
+        if r.get("source_kind"):
+            g.add((obs, OM.sourceKind, Literal(r["source_kind"])))
+    for r in station_rows:
+        _station(g, public, r, years)
     for r in goal_rows:
         _goal_progress(g, public, r)
     return g
+
+
+def _station(g: Graph, public: str, r: dict, years: dict[int, BNode]) -> None:
+    """A station-year: below the minimum data capture its status says so and it has no
+    result — never a value."""
+    obs = URIRef(f"{public}/ogc/collections/station-status/items/{r['id']}")
+    g.add((obs, RDF.type, SOSA.Observation))
+    g.add((obs, SOSA.observedProperty, URIRef(r["indicator_iri"])))
+    g.add((obs, SOSA.hasFeatureOfInterest,
+           URIRef(f"{public}/ogc/collections/stations/items/{r['station_id']}")))
+    year = int(r["year"])
+    if year not in years:
+        years[year] = _year(g, year)
+    g.add((obs, SOSA.phenomenonTime, years[year]))
+    if r.get("value") is not None:
+        g.add((obs, SOSA.hasSimpleResult, _decimal(r["value"])))
+    g.add((obs, OM.status, Literal(r["status"])))
+    g.add((obs, OM.dataCapture, _decimal(r["capture"])))
+    if r.get("status_norm_iri"):
+        g.add((obs, OM.governingNorm, URIRef(r["status_norm_iri"])))
+    g.add((obs, OM.sourceKind, Literal(r["source_kind"])))
+    g.add((obs, OM.demo, Literal(bool(r["demo"]))))
 
 
 def _goal_progress(g: Graph, public: str, r: dict) -> None:

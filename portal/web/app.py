@@ -36,10 +36,11 @@ from portal.web.views import (
     map_data,
     norms_at,
     search,
+    stations,
 )
 
 HERE = Path(__file__).parent
-VIEWS = (health, home, map_data, location, norms_at, area, dashboard, exports, search)
+VIEWS = (health, home, map_data, stations, location, norms_at, area, dashboard, exports, search)
 
 
 class OgcRootWithoutSlash:

@@ -14,9 +14,11 @@ PAD_L, PAD_R, PAD_T, PAD_B = 44, 12, 12, 26
 
 def line_chart(series: list[tuple[int, float]], lines: list[tuple[str, float, str]],
                title: str, *, goal: tuple[int, float] | None = None,
-               compare: list[tuple[int, float]] | None = None) -> Markup:
+               compare: list[tuple[int, float]] | None = None,
+               demo_years: frozenset[int] = frozenset()) -> Markup:
     """series: (year, value); lines: (label, value, dash) horizontal norm lines;
-    goal: (year, target) drawn as a diamond; compare: a second, dashed series (the city)."""
+    goal: (year, target) drawn as a diamond; compare: a second, dashed series (the city);
+    demo_years: points drawn hollow (demo values beside real ones)."""
     pts = [(y, v) for y, v in series if v is not None]
     if not pts:
         return Markup("")
@@ -57,7 +59,9 @@ def line_chart(series: list[tuple[int, float]], lines: list[tuple[str, float, st
     path = " ".join(f"{sx(y):.1f},{sy(v):.1f}" for y, v in pts)
     parts.append(f'<polyline points="{path}" fill="none" stroke="#004488" stroke-width="2.5"/>')
     for y, v in pts:
-        parts.append(f'<circle cx="{sx(y):.1f}" cy="{sy(v):.1f}" r="2.5" fill="#004488"/>')
+        fill = "#ffffff" if y in demo_years else "#004488"
+        parts.append(f'<circle cx="{sx(y):.1f}" cy="{sy(v):.1f}" r="3" fill="{fill}" '
+                     'stroke="#004488" stroke-width="1.5"/>')
     if goal:
         gx, gy = sx(goal[0]), sy(goal[1])
         parts.append(f'<path d="M{gx:.1f},{gy - 6:.1f} l6,6 l-6,6 l-6,-6 z" fill="#DDAA33" '

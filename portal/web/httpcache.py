@@ -23,7 +23,8 @@ from portal.web.dataversion import DataVersion
 
 # Paths answered the same for everyone at one data version (no geocoder, no clock but the
 # date). Paths that negotiate the format or language on headers say which ones.
-CACHED_PREFIXES = ("/gebied/", "/ogc", "/id/", "/def/", "/api/map", "/api/location",
+CACHED_PREFIXES = ("/gebied/", "/ogc", "/id/", "/def/", "/api/map", "/api/stations",
+                   "/api/location",
                    "/api/norms-at", "/vocab", "/catalog", "/sparql")
 CACHED_PATHS = ("/", "/dashboard", "/dashboard.csv", "/dashboard/goals.csv", "/locatie")
 NEGOTIATED = {"/ogc": (b"accept", b"accept-language"), "/id/": (b"accept", b"accept-language"),

@@ -16,7 +16,7 @@ from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, Settings
 from portal.vocabulary.catalogue import build_catalogue, load_derived
 from portal.vocabulary.graph import load_vocabulary
-from portal.vocabulary.observations import GOALS_QUERY, QUERY, observations_graph
+from portal.vocabulary.observations import GOALS_QUERY, QUERY, STATIONS_QUERY, observations_graph
 from portal.vocabulary.rebase import rebase
 
 
@@ -59,9 +59,10 @@ class Knowledge:
             with self._pool.connection() as conn:
                 rows = conn.execute(QUERY).fetchall()
                 goals = conn.execute(GOALS_QUERY).fetchall()
+                stations = conn.execute(STATIONS_QUERY).fetchall()
             merged = _with_prefixes(self.described)
             merged += self.described
-            merged += rebase(observations_graph(rows, self.public, goals), self.base)
+            merged += rebase(observations_graph(rows, self.public, goals, stations), self.base)
             self._cached = (version, merged)
             return merged
 

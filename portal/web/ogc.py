@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from portal.db.connect import pygeoapi_connection
+from portal.indicators.methods import derived_feeds
 from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, REPO, Settings, get_settings
 from portal.vocabulary.graph import indicators, load_vocabulary
@@ -43,6 +44,10 @@ LINKED_DATA_COLLECTIONS = {"area-status"}
 LINKED_TEMPLATES = Path(__file__).parent / "templates" / "ogc"
 DEMO_NL = "DEMOGEGEVENS – geen metingen. "
 DEMO_EN = "DEMO DATA – not measurements. "
+MIXED_NL = ("Echte en demogegevens naast elkaar: elke rij zegt in source_kind (measured, "
+            "modelled, demo) en demo wat zij is. ")
+MIXED_EN = ("Real and demo data side by side: each row says in source_kind (measured, "
+            "modelled, demo) and demo what it is. ")
 
 # Small fixes to pygeoapi's templates: a page whose title block renders only blanks
 # (the items page) got an empty <title>, an accessibility failure.
@@ -71,13 +76,16 @@ def _provider(settings_db: dict, table: str, id_field: str = "id",
 
 
 def _resource(title: dict, description: dict, keywords: list[str], provider: dict,
-              links: list[dict], demo: bool, themes: list[tuple[str, str]] = (),
+              links: list[dict], demo: bool | str, themes: list[tuple[str, str]] = (),
               extent: tuple[float, ...] = ()) -> dict:
     """`themes`: (IRI, label) of the vocabulary themes, named in keywords and links."""
     keywords = [*keywords, *(lbl for _, lbl in themes if lbl not in keywords)]
     links = [*links, *({"type": "text/html", "rel": DCAT_THEME, "title": f"Thema: {lbl}",
                         "href": iri} for iri, lbl in themes)]
-    if demo:
+    if demo == "mixed":
+        description = {"nl": MIXED_NL + description["nl"], "en": MIXED_EN + description["en"]}
+        keywords = [*keywords, "demo"]
+    elif demo:
         title = {"nl": "DEMO – " + title["nl"].removeprefix("DEMO – "),
                  "en": "DEMO – " + title["en"].removeprefix("DEMO – ")}
         description = {"nl": DEMO_NL + description["nl"], "en": DEMO_EN + description["en"]}
@@ -127,14 +135,20 @@ def resources(db_url: str, manifests: list[Manifest] | None = None,
             m.title, desc, m.keywords, _manifest_provider(db, m),
             _manifest_links(m), m.demo, [themes[theme]] if theme in themes else [])
     derived = yaml.safe_load((CONFIG_DIR / "collections.yml").read_text(encoding="utf-8")) or {}
-    feeding = [m for m in manifests if m.load.get("indicator")]
-    feeds_demo = any(m.demo for m in feeding)
-    fed_themes = sorted({themes[t] for t in (themes.indicator_theme(m.load["indicator"])
-                                             for m in feeding) if t in themes})
     for cid, c in derived.items():
+        feeding = derived_feeds(c, manifests)
+        fed_themes = sorted({themes[t] for t in (themes.dataset_theme(m) for m in feeding)
+                             if t in themes})
         out[cid] = _resource(c["title"], c["description"], c.get("keywords", []),
-                             _provider(db, c["table"]), [], feeds_demo, fed_themes)
+                             _provider(db, c["table"]), [], demo_label(feeding), fed_themes)
     return _loaded_only(out, db_url)
+
+
+def demo_label(feeding: list[Manifest]) -> bool | str:
+    """True: all demo (DEMO in the title); "mixed": real and demo side by side, labelled per
+    row; False: all real."""
+    kinds = {m.demo for m in feeding}
+    return "mixed" if kinds == {True, False} else kinds == {True}
 
 
 def _loaded_only(resources_: dict, db_url: str) -> dict:
@@ -166,6 +180,9 @@ class _ThemeIndex(dict):
 
     def indicator_theme(self, code: str) -> str | None:
         return self._indicator_themes.get(code)
+
+    def dataset_theme(self, m: Manifest) -> str | None:
+        return (m.raw or {}).get("theme") or self.indicator_theme(m.load.get("indicator") or "")
 
 
 def _themes(iri_base: str) -> _ThemeIndex:

@@ -36,12 +36,19 @@ FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom), 28992), 4326) AS e
 LEVEL_ROWS_SQL = """
 SELECT a.code, a.level, a.name, s.value, coalesce(s.status, 'no_data') AS status,
        s.status_norm_nl AS norm_nl, s.status_norm_en AS norm_en, s.status_margin AS margin,
-       coalesce(s.demo, false) AS demo
+       coalesce(s.demo, false) AS demo, s.source_kind
 FROM monitor.area a
 LEFT JOIN monitor.area_status s
   ON s.area_code = a.code AND s.indicator = %(indicator)s AND s.year = %(year)s
 WHERE a.level IN ('wijk', 'buurt')
 ORDER BY a.level DESC, a.name
+"""
+
+# Which dataset fed an indicator in a year, and what its values are.
+SOURCE_SQL = """
+SELECT s.dataset, dv.version, dv.value_kind, dv.demo
+FROM monitor.indicator_source s JOIN monitor.dataset_version dv ON dv.id = s.dataset_version_id
+WHERE s.indicator = %(indicator)s AND s.year = %(year)s
 """
 
 MAP_SQL = """
@@ -55,7 +62,8 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', COALESCE(json_
             'year', %(year)s::int, 'value', s.value, 'unit', i.unit_symbol,
             'status', coalesce(s.status, 'no_data'),
             'norm_nl', s.status_norm_nl, 'norm_en', s.status_norm_en,
-            'margin', s.status_margin, 'demo', coalesce(s.demo, false)))
+            'margin', s.status_margin, 'demo', coalesce(s.demo, false),
+            'source_kind', s.source_kind))
     ORDER BY a.code), '[]'::json))::text AS fc
 FROM monitor.area a
 LEFT JOIN monitor.indicator i ON i.code = %(indicator)s
@@ -75,7 +83,7 @@ WHERE level = 'buurt' AND substr(code, 3, 6) = substr(%s, 3, 6) ORDER BY name
 AREA_SERIES_SQL = """
 SELECT s.indicator, s.year, s.value, s.status, s.status_margin AS margin,
        s.status_norm_iri AS norm_iri, s.status_norm_nl AS norm_nl, s.status_norm_en AS norm_en,
-       s.dataset, s.dataset_version AS version, s.demo,
+       s.dataset, s.dataset_version AS version, s.demo, s.source_kind,
        c.value AS city_value, c.status AS city_status
 FROM monitor.area_status s
 LEFT JOIN monitor.area_status c
@@ -102,6 +110,19 @@ WHERE n.zones IS NULL OR z.share > 0
 ORDER BY n.indicator, n.binding DESC, n.valid_from NULLS FIRST, n.iri
 """
 
+# Per indicator the station nearest to (or inside) an area, in its latest year.
+AREA_STATIONS_SQL = """
+SELECT DISTINCT ON (s.indicator) s.indicator, s.station_id, s.station_name, s.classification,
+       s.zone_code, s.zone_name, s.year, s.value, s.capture, s.status, s.status_norm_nl,
+       s.status_norm_en, s.exceedance_norm_nl, s.exceedance_norm_en, s.exceedances,
+       s.exceedances_allowed, s.source_kind, s.dataset, s.dataset_version AS version,
+       round(ST_Distance(s.geom, a.geom))::int AS distance_m, ST_Contains(a.geom, s.geom) AS inside
+FROM monitor.area a
+JOIN monitor.station_status s ON true
+WHERE a.code = %s
+ORDER BY s.indicator, s.year DESC, ST_Distance(s.geom, a.geom), s.station_id
+"""
+
 TRENDS_SQL = """
 SELECT indicator, direction, slope_per_year, first_year, last_year, n_years
 FROM monitor.area_trends WHERE area_code = %s
@@ -109,7 +130,7 @@ FROM monitor.area_trends WHERE area_code = %s
 
 GOAL_PROGRESS_SQL = """
 SELECT goal_iri, indicator, target_value, target_year, comparator, last_year, last_value,
-       projected_value, status, demo
+       projected_value, status, source_kind, demo
 FROM monitor.area_goal_progress WHERE area_code = %s
 """
 
@@ -127,7 +148,8 @@ ORDER BY s.area_name, s.indicator
 
 # The city's series of every indicator, with how many buurten had which status that year.
 CITY_SERIES_SQL = """
-SELECT s.indicator, s.year, s.value, s.status, s.demo, ss.exceeds, ss.attention, ss.good
+SELECT s.indicator, s.year, s.value, s.status, s.demo, s.source_kind, s.dataset,
+       ss.exceeds, ss.attention, ss.good
 FROM monitor.area_status s
 LEFT JOIN monitor.status_summary ss
   ON ss.indicator = s.indicator AND ss.year = s.year AND ss.level = 'buurt'
@@ -152,7 +174,8 @@ EXPORT_SQL = """
 SELECT s.area_code, s.area_name, s.level, s.indicator, s.indicator_label_nl AS label_nl,
        s.indicator_label_en AS label_en, s.theme_label_nl AS theme_nl,
        s.theme_label_en AS theme_en, s.year, s.value, s.unit, s.status,
-       s.status_norm_iri AS governing_norm, s.status_margin AS margin, s.source, s.demo
+       s.status_norm_iri AS governing_norm, s.status_margin AS margin, s.source, s.source_kind,
+       s.demo
 FROM monitor.area_status s
 WHERE s.level = %(level)s AND s.indicator = ANY(%(indicators)s)
   AND (%(year)s::int IS NULL OR s.year = %(year)s::int)
@@ -162,7 +185,7 @@ ORDER BY s.area_code, s.indicator, s.year
 GOALS_EXPORT_SQL = """
 SELECT area_code, area_name, level, goal_iri, goal_label_nl, goal_label_en, indicator,
        unit, comparator, target_value, target_year, last_year, last_value, projected_value,
-       status, demo
+       status, source_kind, demo
 FROM monitor.area_goal_progress
 WHERE level = %(level)s OR area_code = %(city)s
 ORDER BY level = 'gemeente' DESC, area_code, goal_iri

@@ -10,7 +10,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 
 from portal.web.i18n import LANGUAGES, Messages
-from portal.web.status import COMPARATOR, GOAL_STATUS, POINT_STATUS, STATUS, TREND, translated
+from portal.web.status import (
+    COMPARATOR,
+    GOAL_STATUS,
+    POINT_STATUS,
+    SOURCE_KIND,
+    STATUS,
+    TREND,
+    translated,
+)
 from portal.web.urls import Urls
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -34,7 +42,8 @@ class Templates:
                 "point_status": {**translated(STATUS, messages, lang),
                                  **translated(POINT_STATUS, messages, lang)},
                 "goal_status": translated(GOAL_STATUS, messages, lang),
-                "trend": translated(TREND, messages, lang)}
+                "trend": translated(TREND, messages, lang),
+                "source_kind": translated(SOURCE_KIND, messages, lang)}
 
     def render(self, lang: str, template: str, request: Request | None, /, **ctx) -> str:
         other = "en" if lang == "nl" else "nl"

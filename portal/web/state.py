@@ -89,7 +89,13 @@ class AppState:
 
     def _shared(self) -> dict:
         return {"city": self.settings.city, "iri": self.iri,
-                "manifests": lambda: self.vocab.public_manifests}
+                "manifests": lambda: self.vocab.public_manifests,
+                "value_note": self.value_note}
+
+    def value_note(self, dataset: str | None, lang: str) -> str:
+        """What a dataset's values are, in words (manifest `value_note`), or ''."""
+        m = next((m for m in self.vocab.manifests if m.id == dataset), None)
+        return (m.value_note or {}).get(lang, "") if m else ""
 
     def iri(self, value: str) -> str:
         """A vocabulary IRI as this app serves it (resolvable); other IRIs untouched."""

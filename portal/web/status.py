@@ -16,11 +16,21 @@ STATUS = {
     "exceeds": {"colour": "#BB5566", "text": "#ffffff", "icon": "✕", "label": N_("exceeds")},
     "no_norm": {"colour": "#BBBBBB", "text": "#000000", "icon": "–", "label": N_("no norm")},
     "no_data": {"colour": "#FFFFFF", "text": "#000000", "icon": "?", "label": N_("no data")},
+    "not_applicable": {"colour": "#EEEEEE", "text": "#000000", "icon": "∅",
+                       "label": N_("not applicable (nobody lives here)")},
 }
 # at a point: an open norm has no number to test, a norm without a value no verdict
 POINT_STATUS = {
     "open": {"colour": "#FFFFFF", "text": "#000000", "icon": "§", "label": N_("open norm")},
     "no_value": {"colour": "#FFFFFF", "text": "#000000", "icon": "?", "label": N_("no value")},
+    # Directive 2008/50/EC Annex I: below 90 % valid hours a year has no annual mean
+    "insufficient_data_capture": {"colour": "#FFFFFF", "text": "#000000", "icon": "…",
+                                  "label": N_("insufficient data capture")},
+}
+SOURCE_KIND = {  # what a value is (dataset_version.value_kind)
+    "measured": {"icon": "", "label": N_("measured")},
+    "modelled": {"icon": "", "label": N_("modelled")},
+    "demo": {"icon": "", "label": N_("demo")},
 }
 GOAL_STATUS = {
     "reached": {"icon": "✓", "label": N_("reached")},

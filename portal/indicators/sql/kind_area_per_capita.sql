@@ -1,8 +1,10 @@
 -- area_per_capita: m² of the (dissolved) polygons inside each area per inhabitant, for every
--- year in which both the polygons and the population points have data.
+-- year in which both the polygons and the population have data. An area where nobody lives
+-- (Oostduinen) gets no value and the note not_applicable: never a division by zero.
 DELETE FROM monitor.indicator_value WHERE indicator = %(indicator)s;
-INSERT INTO monitor.indicator_value (area_code, indicator, year, value, dataset_version_id)
-SELECT a.code, %(indicator)s, y.year, m2.m2 / pop.n, %(version)s
+INSERT INTO monitor.indicator_value (area_code, indicator, year, value, dataset_version_id, note)
+SELECT a.code, %(indicator)s, y.year, CASE WHEN pop.n > 0 THEN m2.m2 / pop.n END, %(version)s,
+       CASE WHEN pop.n = 0 THEN 'not_applicable' END
 FROM monitor.area a
 CROSS JOIN (SELECT DISTINCT year FROM ({polygons}) s WHERE year IS NOT NULL
             INTERSECT SELECT DISTINCT year FROM ({population}) s) y
@@ -15,4 +17,4 @@ CROSS JOIN LATERAL (
     SELECT sum(q.value) AS n
     FROM ({population}) q WHERE q.year = y.year AND ST_Intersects(a.geom, q.geom)
 ) pop
-WHERE pop.n > 0;
+WHERE pop.n IS NOT NULL;

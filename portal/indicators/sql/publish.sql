@@ -7,7 +7,8 @@ SELECT v.area_code || ':' || v.indicator || ':' || v.year,
        a.code, a.name, a.level,
        v.indicator, i.label_nl, i.label_en,
        v.year, round(v.value::numeric, 2)::double precision, i.unit_symbol,
-       CASE WHEN v.value IS NULL THEN 'no_data' ELSE coalesce(v.status, 'no_norm') END,
+       CASE WHEN v.note = 'not_applicable' THEN 'not_applicable'
+            WHEN v.value IS NULL THEN 'no_data' ELSE coalesce(v.status, 'no_norm') END,
        n.label_nl, n.label_en, n.threshold,
        round(v.status_margin::numeric, 2)::double precision,
        dv.dataset || ' v' || dv.version, coalesce(dv.demo, false),
@@ -21,7 +22,8 @@ SELECT v.area_code || ':' || v.indicator || ':' || v.year,
        i.theme_label_nl, i.theme_label_en,
        t.direction,
        zn.zone_norms,
-       dv.dataset, dv.version
+       dv.dataset, dv.version,
+       dv.value_kind
 FROM monitor.indicator_value v
 JOIN monitor.area a ON a.code = v.area_code
 JOIN monitor.indicator i ON i.code = v.indicator
@@ -59,10 +61,9 @@ SELECT t.area_code || ':' || t.indicator,
        round(t.slope::numeric, 4)::double precision,
        t.intercept,
        t.direction, m.better, 'theil-sen', i.iri,
-       coalesce((SELECT bool_or(s.demo) FROM monitor.area_status s
-                  WHERE s.area_code = t.area_code AND s.indicator = t.indicator), false),
-       a.geom
+       k.demo, a.geom, k.kind
 FROM monitor.indicator_trend t
+CROSS JOIN LATERAL (SELECT * FROM monitor.series_kind(t.area_code, t.indicator)) k
 JOIN monitor.area a ON a.code = t.area_code
 JOIN monitor.indicator i ON i.code = t.indicator
 LEFT JOIN monitor.indicator_method m ON m.indicator = t.indicator;
@@ -76,11 +77,9 @@ SELECT p.area_code || ':' || regexp_replace(p.goal_iri, '^.*/', ''),
        g.target_value, g.target_year, g.comparator,
        p.last_year, round(p.last_value::numeric, 2)::double precision,
        round(p.projected_value::numeric, 2)::double precision,
-       p.status,
-       coalesce((SELECT bool_or(s.demo) FROM monitor.area_status s
-                  WHERE s.area_code = p.area_code AND s.indicator = p.indicator), false),
-       a.geom
+       p.status, k.demo, a.geom, k.kind
 FROM monitor.goal_progress p
+CROSS JOIN LATERAL (SELECT * FROM monitor.series_kind(p.area_code, p.indicator)) k
 JOIN monitor.goal g ON g.iri = p.goal_iri
 JOIN monitor.area a ON a.code = p.area_code
 JOIN monitor.indicator i ON i.code = p.indicator;

@@ -1,4 +1,5 @@
--- Trend per area and indicator: Theil–Sen over the years > (last year with data - %(last_years)s).
+-- Trend per area and indicator: Theil–Sen over the years > (last year with data - %(last_years)s),
+-- on the area's real (measured or modelled) values when it has any, else on its demo values.
 --   slope     = median of the slopes (v_j - v_i) / (y_j - y_i) over all pairs of years i < j
 --   intercept = median of v_i - slope × y_i
 --   direction = insufficient_data with fewer than %(min_points)s years; stable when |slope| is at
@@ -7,13 +8,19 @@
 DELETE FROM monitor.indicator_trend;
 INSERT INTO monitor.indicator_trend (area_code, indicator, first_year, last_year, n_years,
                                      last_value, slope, intercept, direction)
-WITH win AS (
-    SELECT v.area_code, v.indicator, v.year, v.value
+WITH vals AS (  -- an area's real values only, when it has any: a trend never mixes in demo
+    SELECT v.area_code, v.indicator, v.year, v.value, coalesce(dv.demo, false) AS demo,
+           bool_and(coalesce(dv.demo, false)) OVER (PARTITION BY v.area_code, v.indicator)
+               AS all_demo
     FROM monitor.indicator_value v
-    JOIN (SELECT area_code, indicator, max(year) AS last FROM monitor.indicator_value
-          WHERE value IS NOT NULL GROUP BY area_code, indicator) l
-      USING (area_code, indicator)
-    WHERE v.value IS NOT NULL AND v.year > l.last - %(last_years)s
+    LEFT JOIN monitor.dataset_version dv ON dv.id = v.dataset_version_id
+    WHERE v.value IS NOT NULL
+), usable AS (
+    SELECT area_code, indicator, year, value, max(year) OVER (PARTITION BY area_code, indicator)
+               AS last
+    FROM vals WHERE NOT demo OR all_demo
+), win AS (
+    SELECT area_code, indicator, year, value FROM usable WHERE year > last - %(last_years)s
 ), sen AS (
     SELECT a.area_code, a.indicator,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY (b.value - a.value) / (b.year - a.year))

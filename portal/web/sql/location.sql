@@ -24,41 +24,46 @@ ind AS (  -- every indicator with data, and the year reported for it
         (SELECT max(s.year) FROM monitor.area_status s WHERE s.indicator = i.code),
         (SELECT max(b.year) FROM monitor.grid g JOIN monitor.grid_band b ON b.grid_id = g.id
           WHERE g.indicator = i.code),
-        (SELECT max(o.year) FROM monitor.observation o WHERE o.indicator = i.code)) AS year) y
+        (SELECT max(o.year) FROM monitor.station_status o WHERE o.indicator = i.code)) AS year) y
     WHERE y.year IS NOT NULL
 ),
 cell AS (  -- the grid cell under the point (cell n = row n / ncols, column n %% ncols)
     SELECT DISTINCT ON (ind.code) ind.code AS indicator, g.cell_size, rc.col, rc.row,
            round(b.vals[(rc.row * g.ncols + rc.col) %% 256 + 1]::numeric, 2)::double precision
                AS value,
-           dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at
+           dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at, dv.value_kind
     FROM ind
     JOIN monitor.grid g ON g.indicator = ind.code
     JOIN monitor.dataset_version dv ON dv.id = g.dataset_version_id AND dv.is_current
+    -- the grid of the dataset that fed the indicator that year (indicator_source), if any
+    LEFT JOIN monitor.indicator_source src ON src.indicator = ind.code AND src.year = ind.year
     CROSS JOIN pt
     CROSS JOIN LATERAL (SELECT floor((ST_X(pt.g) - g.x_min) / g.cell_size)::int AS col,
                                floor((g.y_max - ST_Y(pt.g)) / g.cell_size)::int AS row) rc
     JOIN monitor.grid_chunk b  -- 256 cells of the band (migration 0006), not the whole band
       ON b.grid_id = g.id AND b.year = ind.year AND b.chunk = (rc.row * g.ncols + rc.col) / 256
     WHERE rc.col BETWEEN 0 AND g.ncols - 1 AND rc.row BETWEEN 0 AND g.nrows - 1
+      AND (src.dataset_version_id IS NULL OR src.dataset_version_id = g.dataset_version_id)
     ORDER BY ind.code, g.cell_size, g.id DESC
 ),
-station AS (  -- the nearest station with an observation of the indicator that year
-    SELECT DISTINCT ON (ind.code) ind.code AS indicator, s.id, s.name, s.classification,
-           round(ST_Distance(s.geom, pt.g)) AS distance_m, o.value,
+station AS (  -- the nearest station measuring the indicator that year (monitor.station_status)
+    SELECT DISTINCT ON (ind.code) ind.code AS indicator, s.station_id AS id,
+           s.station_name AS name, s.classification, s.zone_code, s.zone_name,
+           round(ST_Distance(s.geom, pt.g)) AS distance_m, s.value, s.capture, s.status,
+           s.status_norm_nl AS norm_nl, s.status_norm_en AS norm_en, s.status_margin,
+           s.exceedance_norm_nl, s.exceedance_norm_en, s.exceedances, s.exceedances_allowed,
            ST_X(ST_Transform(s.geom, 4326)) AS lon, ST_Y(ST_Transform(s.geom, 4326)) AS lat,
-           dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at
+           dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at, dv.value_kind
     FROM ind
     CROSS JOIN pt
-    JOIN monitor.observation o ON o.indicator = ind.code AND o.year = ind.year
-    JOIN monitor.station s ON s.id = o.station_id
-    JOIN monitor.dataset_version dv ON dv.id = o.dataset_version_id
+    JOIN monitor.station_status s ON s.indicator = ind.code AND s.year = ind.year
+    JOIN monitor.dataset_version dv ON dv.dataset = s.dataset AND dv.version = s.dataset_version
     ORDER BY ind.code, s.geom <-> pt.g
 ),
 areaval AS (
     SELECT s.indicator, h.code, h.level, h.name, s.value, s.status, s.status_margin,
-           s.status_norm_nl AS norm_nl, s.status_norm_en AS norm_en,
-           dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at
+           s.status_norm_nl AS norm_nl, s.status_norm_en AS norm_en, s.source_kind,
+           dv.dataset, dv.version, dv.source, dv.demo, dv.loaded_at, dv.value_kind
     FROM here h
     JOIN ind ON true
     JOIN monitor.area_status s

@@ -28,6 +28,9 @@
 
     function statusOf(p) { return cfg.status[p.status] || cfg.status.no_norm; }
 
+    // what a value is: measured, modelled or demo (every value says it)
+    function kindOf(p) { return p.demo ? t.demo_short : (cfg.kinds[p.source_kind] || ""); }
+
     function tooltip(p) {
       const s = statusOf(p);
       const d = el("div", null, "tip");
@@ -35,7 +38,7 @@
       d.appendChild(el("div", fmt(p.value) + " " + (p.value === null ? "" : p.unit) + " (" + p.year + ")"));
       const norm = cfg.lang === "en" ? p.norm_en : p.norm_nl;
       d.appendChild(el("div", t.norm_short + ": " + (norm || "–")));
-      d.appendChild(el("div", s.icon + " " + s.label + (p.demo ? " · " + t.demo_short : "")));
+      d.appendChild(el("div", s.icon + " " + s.label + " · " + kindOf(p)));
       return d;
     }
 
@@ -84,7 +87,7 @@
           th.appendChild(a); tr.appendChild(th);
           tr.appendChild(el("td", fmt(p.value) + (p.value === null ? "" : " " + p.unit)));
           const st = el("td"); const ic = el("span", s.icon + " "); ic.setAttribute("aria-hidden", "true");
-          st.appendChild(ic); st.appendChild(document.createTextNode(s.label + (p.demo ? " (" + t.demo_short + ")" : "")));
+          st.appendChild(ic); st.appendChild(document.createTextNode(s.label + (p.value === null ? "" : " (" + kindOf(p) + ")")));
           tr.appendChild(st);
           tr.appendChild(el("td", (cfg.lang === "en" ? p.norm_en : p.norm_nl) || "–"));
           tr.appendChild(el("td", p.margin === null ? "–" : (p.margin > 0 ? "+" : "") + fmt(p.margin)));
@@ -176,6 +179,49 @@
           })
           .catch(err => { box.textContent = t.error + ": " + err.message; box.hidden = false; });
       });
+    }
+
+    // Measuring stations: annual mean, data capture and status, as a layer to switch on.
+    const stationsBox = document.getElementById("stations-toggle");
+    let stations = null;
+    function stationPopup(p) {
+      const s = statusOf(p);
+      const d = el("div", null, "station-popup");
+      d.appendChild(el("strong", p.name + " (" + p.station + ")"));
+      if (p.classification) { d.appendChild(el("div", p.classification)); }
+      if (p.zone_code) { d.appendChild(el("div", t.eu_zone + ": " + p.zone_code + " " + (p.zone_name || ""))); }
+      const value = p.value === null ? "" : fmt(p.value) + " " + p.unit + " – ";
+      d.appendChild(el("div", value + s.icon + " " + s.label + " (" + p.year + ", " + kindOf(p) + ")"));
+      d.appendChild(el("div", t.capture + ": " + fmt(p.capture) + " %"));
+      if (p.exceedances !== null && p.exceedances !== undefined) {
+        const norm = cfg.lang === "en" ? p.exceedance_norm_en : p.exceedance_norm_nl;
+        d.appendChild(el("div", norm + ": " + p.exceedances + " (" + p.exceedances_allowed + " " + t.allowed + ")"));
+      }
+      return d;
+    }
+    function showStations() {
+      if (stations) { map.removeLayer(stations); stations = null; }
+      if (!stationsBox || !stationsBox.checked) { return; }
+      const q = "?indicator=" + encodeURIComponent(state.indicator) + "&year=" + encodeURIComponent(state.year);
+      fetch(cfg.stations + q, {headers: {"Accept": "application/geo+json"}})
+        .then(r => { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+        .then(fc => {
+          stations = L.geoJSON(fc, {
+            pointToLayer: (f, latlng) => {
+              const s = statusOf(f.properties);
+              return L.circleMarker(latlng, {radius: 9, color: "#000000", weight: 2,
+                                             fillColor: s.colour, fillOpacity: 1});
+            },
+            onEachFeature: (f, l) => { l.bindPopup(stationPopup(f.properties)); }
+          }).addTo(map);
+          container.dataset.stations = String(fc.features.length);
+        })
+        .catch(err => { box.textContent = t.error + ": " + err.message; box.hidden = false; });
+    }
+    if (stationsBox) { stationsBox.addEventListener("change", showStations); }
+    if (form) {
+      form.elements.indicator.addEventListener("change", showStations);
+      form.elements.year.addEventListener("change", showStations);
     }
 
     window.OM.map = map;

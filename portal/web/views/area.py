@@ -38,14 +38,17 @@ def routes(state) -> list[Route]:
         norms = _by_indicator(state.query(readmodel.AREA_NORMS_SQL, {"area": code}))
         trends = {r["indicator"]: r for r in state.query(readmodel.TRENDS_SQL, (code,))}
         progress = {r["goal_iri"]: r for r in state.query(readmodel.GOAL_PROGRESS_SQL, (code,))}
+        stations = {r["indicator"]: r for r in state.query(readmodel.AREA_STATIONS_SQL, (code,))}
         blocks, without = [], []
         for ind in state.indicators():
             rows = series.get(ind["code"])
             if not rows:
                 without.append(ind)
                 continue
-            blocks.append(_block(state, lang, ind, rows, norms.get(ind["code"], []),
-                                 trends.get(ind["code"]), progress))
+            block = _block(state, lang, ind, rows, norms.get(ind["code"], []),
+                           trends.get(ind["code"]), progress)
+            block["station"] = stations.get(ind["code"])
+            blocks.append(block)
         parent = children = None
         if area["level"] == "buurt":
             parent = next(iter(state.query(readmodel.AREA_SQL, ("WK" + code[2:8],))), None)
@@ -70,7 +73,8 @@ def _block(state, lang: str, ind: dict, rows: list[dict], norms: list[dict],
         [(r["year"], r["value"]) for r in rows],
         [(n[f"label_{lang}"][:38], n["threshold"], "6 3" if n["binding"] else "2 2")
          for n in norms if n["threshold"] is not None],
-        title, compare=[(r["year"], r["city_value"]) for r in rows])
+        title, compare=[(r["year"], r["city_value"]) for r in rows],
+        demo_years=frozenset(r["year"] for r in rows if r["demo"]))
     goals = [{"goal": g, "progress": progress.get(g.iri)} for g in state.goals_for(ind["code"])]
     return {"ind": ind, "series": rows, "latest": latest, "norms": norms, "goals": goals,
             "trend": trend, "chart": chart, "demo": any(r["demo"] for r in rows),

@@ -82,7 +82,8 @@ def _trend(state, lang: str, ind: dict, series: list[dict], norms: list[dict],
          for n in norms],
         state.messages.gettext(lang, N_("Trend {indicator}, city"), indicator=label),
         goal=(numeric["progress"]["target_year"], numeric["progress"]["target_value"])
-        if numeric else None, compare=projection)
+        if numeric else None, compare=projection,
+        demo_years=frozenset(r["year"] for r in series if r["demo"]))
     return {"ind": ind, "series": series, "norms": norms, "goals": goals, "chart": chart,
             "demo": any(r["demo"] for r in series)}
 

@@ -16,10 +16,10 @@ from portal.web.views.dashboard import filters
 
 VALUE_FIELDS = ["area_code", "area_name", "level", "indicator", "label_nl", "label_en",
                 "theme_nl", "theme_en", "year", "value", "unit", "status", "governing_norm",
-                "margin", "source", "demo"]
+                "margin", "source", "source_kind", "demo"]
 GOAL_FIELDS = ["area_code", "area_name", "level", "goal_iri", "goal_label_nl", "goal_label_en",
                "indicator", "unit", "comparator", "target_value", "target_year", "last_year",
-               "last_value", "projected_value", "status", "demo"]
+               "last_value", "projected_value", "status", "source_kind", "demo"]
 
 
 def _csv(rows: list[dict], fields: list[str], filename: str) -> Response:

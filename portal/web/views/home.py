@@ -30,6 +30,9 @@ JS_TEXT = {  # what portal-map.js shows, from the catalogue
     "map_failed": N_("The map data could not be loaded"),
     "checking": N_("Checking…"),
     "full_report": N_("Full report with norms and sources"),
+    "eu_zone": N_("EU air-quality zone"),
+    "capture": N_("data capture"),
+    "allowed": N_("allowed"),
 }
 
 
@@ -39,12 +42,17 @@ def routes(state) -> list[Route]:
         chosen, year = pick_indicator(state, request)
         code = chosen["code"] if chosen else ""
         rows = state.query(readmodel.LEVEL_ROWS_SQL, {"indicator": code, "year": year})
+        source = next(iter(state.query(readmodel.SOURCE_SQL, {"indicator": code, "year": year})),
+                      None)
         urls = state.urls
         config_js = {
             "api": urls.to("/api/map"), "location": urls.to("/api/location"),
+            "stations": urls.to("/api/stations"),
             "report": urls.to("/locatie"), "area": urls.to("/gebied/"),
             "indicator": code, "year": year, "lang": lang, "buurtZoom": BUURT_ZOOM,
             "status": state.templates.palettes[lang]["point_status"],
+            "kinds": {k: v["label"] for k, v in
+                      state.templates.palettes[lang]["source_kind"].items()},
             "unit": chosen["unit"] if chosen else "",
             "text": {k: state.messages.gettext(lang, v) for k, v in JS_TEXT.items()},
         }
@@ -55,7 +63,7 @@ def routes(state) -> list[Route]:
         html = state.templates.render(
             lang, "home.html", request, chosen=chosen, year=year, rows=rows,
             demo=any(r["demo"] for r in rows), themes=themes, years=state.years(), map=m,
-            areas=state.areas(), geocoder=state.geocoder,
+            areas=state.areas(), geocoder=state.geocoder, source=source,
             zones_url=urls.to("/ogc/collections/werkingsgebieden/items", f="json", limit=1000))
         return HTMLResponse(html)
 

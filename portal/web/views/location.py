@@ -32,9 +32,13 @@ def run_report(state, request: Request) -> tuple[location.Point, dict]:
         data["date"] = day.isoformat()
         data["applicable_norms"] = _served(state, zones.applicable(
             conn, state.vocab.zone_norms, point, day, state.messages))
+    notes = {m.id: m.value_note for m in state.vocab.manifests if m.value_note}
     for ind in data["indicators"]:
         for n in ind["norms"] or []:
             n["iri"] = state.iri(n["iri"])
+        for part in [ind.get("grid"), ind.get("station"), *(ind.get("area_values") or [])]:
+            if part and part.get("dataset") in notes:
+                part["value_note"] = notes[part["dataset"]]  # e.g. modelled 1 × 1 km background
     return point, data
 
 
