@@ -121,10 +121,13 @@ def compute(
     status against the vocabulary's norms, trends and goal progress."""
     from portal.db.connect import connect
     from portal.indicators.compute import compute as run
+    from portal.vocabulary.triplestore import ensure_store
 
     settings = get_settings()
-    with connect(_db_url(), autocommit=True) as conn:
+    url = _db_url()
+    with connect(url, autocommit=True) as conn:
         report = run(conn, settings.attention_margin_fraction, full=full)
+    ensure_store(url)  # the SPARQL store of the new data version
     steps = {k: v for k, v in report.timings.items() if ":" not in k}
     steps["indicators"] = sum(v for k, v in report.timings.items() if ":" in k)
     out.print("computed: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items()))

@@ -30,12 +30,14 @@ ARTIFACTS = REPO / "test-artifacts"
 
 
 def _test_url() -> str:
+    """OM_TEST_DATABASE names the test database (two suites side by side need two)."""
     settings = get_settings()
     if settings.database_url:
         name = conninfo_to_dict(settings.database_url).get("dbname") or "omgevingsmonitor"
-        return make_conninfo(settings.database_url, dbname=f"{name}_test")
+        return make_conninfo(settings.database_url,
+                             dbname=os.environ.get("OM_TEST_DATABASE") or f"{name}_test")
     cluster.ensure_running(settings)
-    return cluster.url(settings, "omgevingsmonitor_test")
+    return cluster.url(settings, os.environ.get("OM_TEST_DATABASE") or "omgevingsmonitor_test")
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:

@@ -51,10 +51,6 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _status() -> bool:
-    return _run_as_owner([str(_bindir() / "pg_ctl"), "status", "-D", str(PGDATA)]).returncode == 0
-
-
 def port(settings: Settings) -> int:
     """OM_EMBEDDED_PG_PORT if set; else the port chosen at the first start: the configured
     one when free, otherwise any free loopback port (two clones can run side by side)."""
@@ -76,60 +72,83 @@ def url(settings: Settings, dbname: str | None = None) -> str:
     return f"postgresql://{SUPERUSER}@127.0.0.1:{port(settings)}/{dbname or settings.database_name}"
 
 
+class Cluster:
+    """A PostgreSQL cluster of this clone on loopback: the private default (var/pgdata),
+    or another one (a test's second server, a standby)."""
+
+    def __init__(self, pgdata: Path = PGDATA, log: Path = PGLOG):
+        self.pgdata = Path(pgdata)
+        self.log = Path(log)
+
+    def running(self) -> bool:
+        return _run_as_owner([str(_bindir() / "pg_ctl"), "status", "-D",
+                              str(self.pgdata)]).returncode == 0
+
+    def ensure_running(self, pg_port: int) -> None:
+        """Create (once) and start (if stopped). Safe to repeat."""
+        bindir = _bindir()
+        if not (self.pgdata / "PG_VERSION").exists():
+            self.init(bindir)
+        if self.running():
+            return
+        if _port_open(pg_port):
+            raise UserError(
+                f"port {pg_port} is in use by another program: stop it or set "
+                "OM_EMBEDDED_PG_PORT to a free port (or set DATABASE_URL to use your own server).")
+        self.start(pg_port)
+
+    def start(self, pg_port: int) -> None:
+        res = _run_as_owner([
+            str(_bindir() / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.pgdata),
+            "-l", str(self.log),
+            "-o", f"-p {pg_port} -c listen_addresses=127.0.0.1 -k {self.pgdata}"])
+        if res.returncode != 0:
+            tail = self.log.read_text(errors="replace").strip().splitlines()[-3:] \
+                if self.log.exists() else []
+            raise UserError(f"the private PostgreSQL cluster in {self.pgdata} did not start: "
+                            + " | ".join(tail or [res.stderr.strip()]))
+
+    def stop(self, mode: str = "fast") -> None:
+        if (self.pgdata / "PG_VERSION").exists() and self.running():
+            _run_as_owner([str(_bindir() / "pg_ctl"), "stop", "-m", mode, "-D",
+                           str(self.pgdata)])
+
+    def init(self, bindir: Path | None = None) -> None:
+        bindir = bindir or _bindir()
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        if self.pgdata.exists():
+            shutil.rmtree(self.pgdata)  # a half-made cluster from an interrupted run
+        self.pgdata.mkdir(mode=0o700)
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam(SUPERUSER)
+            os.chown(self.pgdata, pw.pw_uid, pw.pw_gid)
+            self.log.touch()
+            os.chown(self.log, pw.pw_uid, pw.pw_gid)
+            _check_traversable(self.pgdata)
+        res = _run_as_owner([
+            str(bindir / "initdb"), "-D", str(self.pgdata), "-U", SUPERUSER, "--auth=trust",
+            "--encoding=UTF8", "--locale=C.UTF-8"])
+        if res.returncode != 0:
+            shutil.rmtree(self.pgdata, ignore_errors=True)
+            raise UserError(f"initdb failed for {self.pgdata}: "
+                            f"{res.stderr.strip().splitlines()[-1]}")
+        # Loopback only; trust is fine for a private development cluster that
+        # accepts no outside connections.
+        with open(self.pgdata / "postgresql.conf", "a", encoding="utf-8") as fh:
+            fh.write("\n# omgevingsmonitor\nfsync = on\nshared_buffers = 256MB\n"
+                     "work_mem = 32MB\nmax_connections = 100\n")
+
+
+DEFAULT = Cluster()
+
+
 def ensure_running(settings: Settings) -> None:
     """Create (once) and start (if stopped) the private cluster. Safe to repeat."""
-    bindir = _bindir()
-    if not (PGDATA / "PG_VERSION").exists():
-        _init(bindir)
-    if _status():
-        return
-    pg_port = port(settings)
-    if _port_open(pg_port):
-        raise UserError(
-            f"port {pg_port} is in use by another program: stop it or set "
-            "OM_EMBEDDED_PG_PORT to a free port (or set DATABASE_URL to use your own server)."
-        )
-    res = _run_as_owner([
-        str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(PGDATA), "-l", str(PGLOG),
-        "-o", (f"-p {pg_port} -c listen_addresses=127.0.0.1 "
-              f"-k {PGDATA}"),
-    ])
-    if res.returncode != 0:
-        tail = PGLOG.read_text(errors="replace").strip().splitlines()[-3:] if PGLOG.exists() else []
-        raise UserError(
-            f"the private PostgreSQL cluster in {PGDATA} did not start: "
-            + " | ".join(tail or [res.stderr.strip()])
-        )
+    DEFAULT.ensure_running(port(settings))
 
 
 def stop() -> None:
-    if (PGDATA / "PG_VERSION").exists() and _status():
-        _run_as_owner([str(_bindir() / "pg_ctl"), "stop", "-m", "fast", "-D", str(PGDATA)])
-
-
-def _init(bindir: Path) -> None:
-    VAR_DIR.mkdir(exist_ok=True)
-    if PGDATA.exists():
-        shutil.rmtree(PGDATA)  # a half-made cluster from an interrupted run
-    PGDATA.mkdir(mode=0o700)
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam(SUPERUSER)
-        os.chown(PGDATA, pw.pw_uid, pw.pw_gid)
-        PGLOG.touch()
-        os.chown(PGLOG, pw.pw_uid, pw.pw_gid)
-        _check_traversable(PGDATA)
-    res = _run_as_owner([
-        str(bindir / "initdb"), "-D", str(PGDATA), "-U", SUPERUSER, "--auth=trust",
-        "--encoding=UTF8", "--locale=C.UTF-8",
-    ])
-    if res.returncode != 0:
-        shutil.rmtree(PGDATA, ignore_errors=True)
-        raise UserError(f"initdb failed for {PGDATA}: {res.stderr.strip().splitlines()[-1]}")
-    # Loopback only; trust is fine for a private development cluster that
-    # accepts no outside connections.
-    with open(PGDATA / "postgresql.conf", "a", encoding="utf-8") as fh:
-        fh.write("\n# omgevingsmonitor\nfsync = on\nshared_buffers = 256MB\n"
-                 "work_mem = 32MB\nmax_connections = 100\n")
+    DEFAULT.stop()
 
 
 def _check_traversable(path: Path) -> None:

@@ -133,10 +133,13 @@ def load_methods(config_path: Path | None, manifests: list[Manifest], known: set
             raise UserError(f"{key}.kind': {kind!r} is not one of {', '.join(KINDS)}")
         sources = tuple(entry.pop("datasets", None) or ())
         dataset = entry.pop("dataset", None) or (sources[0] if sources else None)
-        for d in sources or (dataset,):
+        for d in (*(sources or (dataset,)), *population_datasets(entry)):
             if d not in by_id:
                 raise UserError(f"{key}.dataset{'s' if sources else ''}': no dataset {d!r} in "
                                 "datasets/")
+            if by_id[d].access != "public":  # public figures never rest on restricted data
+                raise UserError(f"{key}': dataset {d} is not public ({by_id[d].path}: access)"
+                                "; its data cannot feed a public indicator")
         _check_params(key, kind, entry, by_id)
         better = entry.pop("better", None) or (
             _better_from_norms(comparators, code)) or "lower"

@@ -61,7 +61,7 @@ class Manifest:
     license: str
     source_url: str
     demo: bool
-    access: str
+    access: str | tuple[str, ...]  # "public", "staff" or the roles that may see it
     source: dict[str, Any]
     load: dict[str, Any]
     publish: dict[str, Any] | None = None
@@ -167,7 +167,8 @@ def read_manifest(path: Path) -> Manifest:
     return Manifest(
         id=data["id"], folder=path.parent, title=data["title"], description=data["description"],
         publisher=data["publisher"], attribution=data["attribution"], license=data["license"],
-        source_url=data["source_url"], demo=data["demo"], access=data.get("access", "public"),
+        source_url=data["source_url"], demo=data["demo"],
+        access=_access(data.get("access", "public")),
         source=source, load=load, publish=publish, keywords=list(data.get("keywords") or []),
         theme=data.get("theme"), generator=data.get("generator"), raw=data,
     )
@@ -203,6 +204,10 @@ def _check_load(data: dict, bad) -> None:
         raise bad("load.into", f"'{target}' does not go with source.format '{source['format']}'")
     if load.get("id_field") and load["id_field"] not in (load.get("fields") or {}):
         raise bad("load.id_field", f"'{load['id_field']}' is not one of load.fields")
+
+
+def _access(value) -> str | tuple[str, ...]:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def table_name(dataset_id: str) -> str:

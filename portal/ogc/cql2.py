@@ -43,52 +43,82 @@ _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mul: "*", ast.Div: "/"}
 def to_sql(node, column: Callable[[str], sql.Composable], geom: sql.Composable,
            srid: int) -> sql.Composable:
     """`column(name)` returns the column for a queryable or raises FilterError."""
+    return _Writer(column, geom, srid).walk(node)
 
-    def val(v) -> sql.Composable:
+
+def _not(n) -> sql.Composable:
+    return sql.SQL("NOT " if n.not_ else "")
+
+
+class _Writer:
+    """The filter AST as SQL, one small method per kind of node."""
+
+    def __init__(self, column, geom: sql.Composable, srid: int):
+        self.column, self.geom, self.srid = column, geom, srid
+
+    def envelope(self, x1, y1, x2, y2) -> sql.Composable:
+        return sql.SQL("ST_Transform(ST_MakeEnvelope({}, {}, {}, {}, {}), 28992)").format(
+            *map(sql.Literal, (x1, y1, x2, y2, self.srid)))
+
+    def val(self, v) -> sql.Composable:
         if isinstance(v, ast.Attribute):
-            return geom if v.name in ("geometry", "geom") else column(v.name)
+            return self.geom if v.name in ("geometry", "geom") else self.column(v.name)
         if isinstance(v, values.Geometry):
             return sql.SQL("ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON({}), {}), 28992)").format(
-                sql.Literal(json.dumps(v.geometry)), sql.Literal(srid))
+                sql.Literal(json.dumps(v.geometry)), sql.Literal(self.srid))
         if isinstance(v, values.Envelope):
-            return sql.SQL("ST_Transform(ST_MakeEnvelope({}, {}, {}, {}, {}), 28992)").format(
-                *map(sql.Literal, (v.x1, v.y1, v.x2, v.y2, srid)))
+            return self.envelope(v.x1, v.y1, v.x2, v.y2)
         if type(v) in _ARITH:
-            return sql.SQL("({} {} {})").format(val(v.lhs), sql.SQL(_ARITH[type(v)]), val(v.rhs))
+            return sql.SQL("({} {} {})").format(self.val(v.lhs), sql.SQL(_ARITH[type(v)]),
+                                                self.val(v.rhs))
         if isinstance(v, bool | int | float | str | dt.date | dt.datetime) or v is None:
             return sql.Literal(v)
         raise FilterError(f"unsupported value in filter: {v!r}")
 
-    def walk(n) -> sql.Composable:
-        if isinstance(n, ast.And | ast.Or):
-            op = " AND " if isinstance(n, ast.And) else " OR "
-            return sql.SQL("({})").format(sql.SQL(op).join([walk(n.lhs), walk(n.rhs)]))
-        if isinstance(n, ast.Not):
-            return sql.SQL("(NOT {})").format(walk(n.sub_node))
+    def walk(self, n) -> sql.Composable:
         if type(n) in _COMPARE:
-            return sql.SQL("({} {} {})").format(val(n.lhs), sql.SQL(_COMPARE[type(n)]), val(n.rhs))
-        if isinstance(n, ast.Between):
-            return sql.SQL("({} {}BETWEEN {} AND {})").format(
-                val(n.lhs), sql.SQL("NOT " if n.not_ else ""), val(n.low), val(n.high))
-        if isinstance(n, ast.Like):
-            op = "ILIKE" if n.nocase else "LIKE"
-            pattern = n.pattern.replace(n.wildcard, "%").replace(n.singlechar, "_")
-            return sql.SQL("({}::text {}{} {})").format(
-                val(n.lhs), sql.SQL("NOT " if n.not_ else ""), sql.SQL(op), sql.Literal(pattern))
-        if isinstance(n, ast.In):
-            return sql.SQL("({} {}IN ({}))").format(
-                val(n.lhs), sql.SQL("NOT " if n.not_ else ""),
-                sql.SQL(", ").join(val(v) for v in n.sub_nodes))
-        if isinstance(n, ast.IsNull):
-            return sql.SQL("({} IS {}NULL)").format(val(n.lhs), sql.SQL("NOT " if n.not_ else ""))
+            return sql.SQL("({} {} {})").format(self.val(n.lhs), sql.SQL(_COMPARE[type(n)]),
+                                                self.val(n.rhs))
         if type(n) in _SPATIAL:
-            return sql.SQL("{}({}, {})").format(sql.SQL(_SPATIAL[type(n)]), val(n.lhs), val(n.rhs))
-        if isinstance(n, ast.BBox):
-            env = sql.SQL("ST_Transform(ST_MakeEnvelope({}, {}, {}, {}, {}), 28992)").format(
-                *map(sql.Literal, (n.minx, n.miny, n.maxx, n.maxy, srid)))
-            return sql.SQL("ST_Intersects({}, {})").format(val(n.lhs), env)
-        if isinstance(n, bool):
-            return sql.Literal(n)
+            return sql.SQL("{}({}, {})").format(sql.SQL(_SPATIAL[type(n)]), self.val(n.lhs),
+                                                self.val(n.rhs))
+        for kind, method in _NODES:
+            if isinstance(n, kind):
+                return method(self, n)
         raise FilterError(f"unsupported filter operation: {type(n).__name__}")
 
-    return walk(node)
+    def logical(self, n) -> sql.Composable:
+        op = " AND " if isinstance(n, ast.And) else " OR "
+        return sql.SQL("({})").format(sql.SQL(op).join([self.walk(n.lhs), self.walk(n.rhs)]))
+
+    def negation(self, n) -> sql.Composable:
+        return sql.SQL("(NOT {})").format(self.walk(n.sub_node))
+
+    def between(self, n) -> sql.Composable:
+        return sql.SQL("({} {}BETWEEN {} AND {})").format(
+            self.val(n.lhs), _not(n), self.val(n.low), self.val(n.high))
+
+    def like(self, n) -> sql.Composable:
+        pattern = n.pattern.replace(n.wildcard, "%").replace(n.singlechar, "_")
+        return sql.SQL("({}::text {}{} {})").format(
+            self.val(n.lhs), _not(n), sql.SQL("ILIKE" if n.nocase else "LIKE"),
+            sql.Literal(pattern))
+
+    def member(self, n) -> sql.Composable:
+        return sql.SQL("({} {}IN ({}))").format(
+            self.val(n.lhs), _not(n), sql.SQL(", ").join(self.val(v) for v in n.sub_nodes))
+
+    def is_null(self, n) -> sql.Composable:
+        return sql.SQL("({} IS {}NULL)").format(self.val(n.lhs), _not(n))
+
+    def bbox(self, n) -> sql.Composable:
+        return sql.SQL("ST_Intersects({}, {})").format(
+            self.val(n.lhs), self.envelope(n.minx, n.miny, n.maxx, n.maxy))
+
+    def literal(self, n) -> sql.Composable:
+        return sql.Literal(n)
+
+
+_NODES = [(ast.And | ast.Or, _Writer.logical), (ast.Not, _Writer.negation),
+          (ast.Between, _Writer.between), (ast.Like, _Writer.like), (ast.In, _Writer.member),
+          (ast.IsNull, _Writer.is_null), (ast.BBox, _Writer.bbox), (bool, _Writer.literal)]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -32,6 +32,7 @@ from portal.ogc.query import (
     item_sql,
     page_sql,
     parse_params,
+    possible_id,
 )
 
 _PATH = re.compile(r"/collections/([^/]+)/(items|queryables)(?:/([^/]+))?/?$")
@@ -47,7 +48,8 @@ class FastFeatures:
     def __init__(self, app, db_url: str, resources: dict, public_ogc_url: str, limits: dict,
                  definitions: dict[str, dict[str, str]] | None = None):
         self.app = app
-        self.pool = AsyncConnectionPool(db_url, min_size=2, max_size=16, open=False,
+        self.pool = AsyncConnectionPool(db_url, min_size=2, max_size=16, open=False, timeout=3,
+                                        check=AsyncConnectionPool.check_connection,
                                         kwargs={"autocommit": True})
         self.opened = False
         self.base = public_ogc_url
@@ -96,6 +98,15 @@ class FastFeatures:
         return self.collections[cid]
 
     async def _handle(self, request: Request, cid: str, kind: str, fid: str | None):
+        try:
+            return await self._answer(request, cid, kind, fid)
+        except (psycopg.OperationalError, PoolTimeout):
+            return JSONResponse({"code": "ServiceUnavailable",
+                                 "description": "the database does not answer right now; "
+                                                "try again in a few seconds"},
+                                status_code=503, headers={"Retry-After": "5"})
+
+    async def _answer(self, request: Request, cid: str, kind: str, fid: str | None):
         if not self.opened:
             await self.pool.open()
             self.opened = True
@@ -110,7 +121,7 @@ class FastFeatures:
             if request.method == "POST":
                 try:
                     body = json.loads(await request.body() or b"null")
-                except json.JSONDecodeError as exc:
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                     raise QueryError("filter", f"request body is not JSON: {exc}") from None
                 if not isinstance(body, dict):
                     raise QueryError("filter", "POST a CQL2-JSON filter object as the body")
@@ -201,8 +212,10 @@ class FastFeatures:
         if extra:
             raise QueryError(extra[0], "not supported for a single item")
         q = parse_params({k: v for k, v in params.items() if k == "crs"}, col, 1, 1)
-        async with self.pool.connection() as conn:
-            row = await (await conn.execute(item_sql(col, q.crs, fid))).fetchone()
+        row = None
+        if possible_id(col, fid):
+            async with self.pool.connection() as conn:
+                row = await (await conn.execute(item_sql(col, q.crs, fid))).fetchone()
         if row is None:
             return _error(404, "NotFound", f"item '{fid}' not found in collection '{col.id}'")
         uri = f"{self.base}/collections/{col.id}"

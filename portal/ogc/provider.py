@@ -8,12 +8,16 @@ here; plain JSON requests take the even shorter path in portal.ogc.fastpath.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+from http import HTTPStatus
 
-from psycopg_pool import ConnectionPool
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
 from pygeoapi.provider.base import (
     BaseProvider,
+    ProviderGenericError,
     ProviderInvalidQueryError,
     ProviderItemNotFoundError,
 )
@@ -31,9 +35,27 @@ from portal.ogc.query import (
     item_sql,
     page_sql,
     parse_datetime,
+    possible_id,
 )
 
 _POOLS: dict[str, ConnectionPool] = {}
+
+
+class DatabaseUnavailable(ProviderGenericError):
+    """PostgreSQL does not answer (restarting, down): 503, the client should retry."""
+
+    ogc_exception_code = "ServiceUnavailable"
+    http_status_code = HTTPStatus.SERVICE_UNAVAILABLE
+    default_msg = "the database does not answer right now; try again in a few seconds"
+
+
+@contextlib.contextmanager
+def database_errors():
+    """A lost or refused connection is 503 (DatabaseUnavailable), never a 500."""
+    try:
+        yield
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        raise DatabaseUnavailable() from exc
 _COLLECTIONS: dict[tuple, Collection] = {}
 _LOCK = threading.Lock()
 
@@ -48,7 +70,8 @@ def pool_for(data: dict) -> ConnectionPool:
     key = conninfo(data)
     with _LOCK:
         if key not in _POOLS:
-            _POOLS[key] = ConnectionPool(key, min_size=1, max_size=8, open=True,
+            _POOLS[key] = ConnectionPool(key, min_size=1, max_size=8, open=True, timeout=3,
+                                         check=ConnectionPool.check_connection,
                                          kwargs={"autocommit": True})
         return _POOLS[key]
 
@@ -58,7 +81,7 @@ def collection_for(provider_def: dict) -> Collection:
     schema = data.get("search_path", ["monitor"])[0]
     key = (conninfo(data), schema, provider_def["table"])
     if key not in _COLLECTIONS:
-        with pool_for(data).connection() as conn:
+        with database_errors(), pool_for(data).connection() as conn:
             rows = conn.execute(COLUMNS_SQL, (schema, provider_def["table"])).fetchall()
             _COLLECTIONS[key] = collection_from_columns(
                 provider_def["table"], schema, provider_def["table"], provider_def["id_field"],
@@ -94,7 +117,7 @@ class PostGISProvider(BaseProvider):
         except QueryError as exc:
             raise ProviderInvalidQueryError(user_msg=str(exc)) from None
         try:
-            with self.pool.connection() as conn:
+            with database_errors(), self.pool.connection() as conn:
                 matched = conn.execute(count_sql(self.collection, fq)).fetchone()[0]
                 if resulttype == "hits":
                     return {"type": "FeatureCollection", "features": [],
@@ -106,7 +129,9 @@ class PostGISProvider(BaseProvider):
                 "numberMatched": matched, "numberReturned": returned}
 
     def get(self, identifier, crs_transform_spec=None, **kwargs) -> dict:
-        with self.pool.connection() as conn:
+        if not possible_id(self.collection, str(identifier)):
+            raise ProviderItemNotFoundError(user_msg=f"item {identifier} not found")
+        with database_errors(), self.pool.connection() as conn:
             row = conn.execute(item_sql(self.collection, _target(crs_transform_spec),
                                         str(identifier))).fetchone()
         if row is None:

@@ -116,21 +116,32 @@ def parse_params(params, col: Collection, max_limit: int, default_limit: int,
         except (ValueError, TypeError):
             raise QueryError("cursor", "invalid cursor; follow the `next` link") from None
     if params.get("bbox"):
-        try:
-            box = tuple(float(v) for v in params["bbox"].split(","))
-        except ValueError:
-            raise QueryError("bbox", f"'{params['bbox']}' is not 4 comma-separated numbers") from None
-        if len(box) not in (4, 6) or not all(math.isfinite(v) for v in box):
-            raise QueryError("bbox", "needs 4 (or 6) finite numbers: minx,miny,maxx,maxy")
-        box = box if len(box) == 4 else (box[0], box[1], box[3], box[4])
-        if box[0] > box[2] or box[1] > box[3]:
-            raise QueryError("bbox", "min must not be greater than max")
-        bbox_crs = _crs(params, "bbox-crs", col)
-        q.bbox_srid = CRS_URIS[bbox_crs]
-        q.bbox = (box[1], box[0], box[3], box[2]) if bbox_crs in LAT_LON else box
+        _bbox(params, col, q)
     q.crs = _crs(params, "crs", col)
     if params.get("datetime"):
         q.datetime = parse_datetime(params["datetime"], col)
+    _selection(params, col, q)
+    _filter(params, col, q, body_filter)
+    return q
+
+
+def _bbox(params, col: Collection, q: FeatureQuery) -> None:
+    try:
+        box = tuple(float(v) for v in params["bbox"].split(","))
+    except ValueError:
+        raise QueryError("bbox", f"'{params['bbox']}' is not 4 comma-separated numbers") from None
+    if len(box) not in (4, 6) or not all(math.isfinite(v) for v in box):
+        raise QueryError("bbox", "needs 4 (or 6) finite numbers: minx,miny,maxx,maxy")
+    box = box if len(box) == 4 else (box[0], box[1], box[3], box[4])
+    if box[0] > box[2] or box[1] > box[3]:
+        raise QueryError("bbox", "min must not be greater than max")
+    bbox_crs = _crs(params, "bbox-crs", col)
+    q.bbox_srid = CRS_URIS[bbox_crs]
+    q.bbox = (box[1], box[0], box[3], box[2]) if bbox_crs in LAT_LON else box
+
+
+def _selection(params, col: Collection, q: FeatureQuery) -> None:
+    """properties, sortby, skipGeometry, resulttype."""
     if params.get("properties"):
         props = [p.strip() for p in params["properties"].split(",") if p.strip()]
         bad = [p for p in props if p not in col.fields]
@@ -151,6 +162,9 @@ def parse_params(params, col: Collection, max_limit: int, default_limit: int,
     if params.get("resulttype", "results") not in ("results", "hits"):
         raise QueryError("resulttype", "must be 'results' or 'hits'")
     q.hits_only = params.get("resulttype") == "hits"
+
+
+def _filter(params, col: Collection, q: FeatureQuery, body_filter: dict | None) -> None:
     lang = params.get("filter-lang") or ("cql2-json" if body_filter else "cql2-text")
     if lang not in ("cql2-text", "cql2-json"):
         raise QueryError("filter-lang", "must be cql2-text or cql2-json")
@@ -161,7 +175,6 @@ def parse_params(params, col: Collection, max_limit: int, default_limit: int,
         except cql2.FilterError as exc:
             raise QueryError("filter", str(exc)) from None
         q.filter_srid = CRS_URIS[_crs(params, "filter-crs", col)]
-    return q
 
 
 def parse_datetime(text: str, col: Collection) -> tuple[str | None, str | None]:
@@ -235,7 +248,8 @@ def _geometry_json(col: Collection, crs: str) -> sql.Composable:
 
 def feature_sql(col: Collection, q: FeatureQuery, props: list[str]) -> sql.Composable:
     """One row per feature: its GeoJSON text."""
-    geometry = sql.SQL("null") if q.skip_geometry else sql.SQL("coalesce({}, 'null')").format(
+    # the JSON text null: SQL NULL would turn the whole concatenated feature into NULL
+    geometry = sql.SQL("'null'") if q.skip_geometry else sql.SQL("coalesce({}, 'null')").format(
         _geometry_json(col, q.crs))
     properties = sql.SQL("json_build_object({})::text").format(sql.SQL(", ").join(
         sql.SQL("{}, {}").format(sql.Literal(p), sql.Identifier(p)) for p in props)) if props \
@@ -262,6 +276,14 @@ def page_sql(col: Collection, q: FeatureQuery) -> sql.Composable:
             feature=feature_sql(col, q, props), id=sql.Identifier(col.id_field),
             order=_order(col, q), rel=col.relation, where=_where(col, q, keyset),
             limit=sql.Literal(q.limit), offset=offset)
+
+
+def possible_id(col: Collection, fid: str) -> bool:
+    """Can `fid` be an id of the collection at all? ('measured' is no integer id: not found,
+    rather than an error from the database.)"""
+    if col.fields.get(col.id_field) == "integer":
+        return bool(re.fullmatch(r"-?[0-9]{1,18}", fid))
+    return True
 
 
 def item_sql(col: Collection, crs: str, fid: str) -> sql.Composable:

@@ -1,23 +1,29 @@
-"""The area indicator results as SOSA/QUDT observations, for the SPARQL endpoint.
+"""Compute's results as RDF for the SPARQL store: N-Triples written straight from the rows.
 
-One observation per area, indicator and year. Its IRI is the OGC API item of the
-`area-status` collection, so the SPARQL results and the item's JSON-LD describe the same
-resource. Likewise one om:GoalProgress per area and policy goal, named by its
-`goal-progress` item. Both are read from compute's tables, as written. Indicator, unit and norm IRIs come from the database mirror of the vocabulary
-(canonical IRIs; the web layer rebases them).
+- one sosa:Observation per area, indicator and year (`monitor.area_status`), named by its
+  OGC API item of `area-status`, so SPARQL and the item's JSON-LD describe one resource;
+- one per station, indicator and year (`monitor.station_status`): below the minimum data
+  capture it has a status and no result, never a value;
+- one om:GoalProgress per area and policy goal (`monitor.area_goal_progress`).
+
+Values are written as compute rounded them; what each value is (measured, modelled, demo)
+goes with it (om:sourceKind, om:demo). Written as text, not through an rdflib graph: the
+store takes the lines as they come, and a few hundred thousand triples cost a second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterator
 from decimal import Decimal
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, XSD
+from psycopg.rows import dict_row
 
 from portal.vocabulary.graph import OM, QUDT, SOSA
 
-TIME = Namespace("http://www.w3.org/2006/time#")
+TIME = "http://www.w3.org/2006/time#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 AREA_COLLECTIONS = {"buurt": "buurten", "wijk": "wijken"}
 
 QUERY = """
@@ -33,115 +39,132 @@ FROM monitor.station_status s JOIN monitor.indicator i ON i.code = s.indicator
 """
 
 GOALS_QUERY = """
-SELECT id, area_code, level, goal_iri, last_year, last_value, projected_value, status, demo
+SELECT id, area_code, level, goal_iri, last_year, last_value, projected_value, status, demo,
+       source_kind
 FROM monitor.area_goal_progress
 """
 
 
-def observation_iri(public_url: str, item_id: str) -> URIRef:
-    return URIRef(f"{public_url.rstrip('/')}/ogc/collections/area-status/items/{item_id}")
+def iri(value: str) -> str:
+    return f"<{value}>"
 
 
-def observations_graph(rows: Iterable[dict], public_url: str,
-                       goal_rows: Iterable[dict] = (), station_rows: Iterable[dict] = ()
-                       ) -> Graph:
-    g = Graph()
-    g.bind("sosa", SOSA)
-    g.bind("qudt", QUDT)
-    g.bind("om", OM)
-    g.bind("time", TIME)
-    public = public_url.rstrip("/")
-    years: dict[int, BNode] = {}  # one interval per year, shared by its observations
-    for r in rows:
-        obs = observation_iri(public, r["id"])
-        g.add((obs, RDF.type, SOSA.Observation))
-        if r.get("indicator_iri"):
-            g.add((obs, SOSA.observedProperty, URIRef(r["indicator_iri"])))
-        collection = AREA_COLLECTIONS.get(r.get("level"))
-        if collection:
-            g.add((obs, SOSA.hasFeatureOfInterest,
-                   URIRef(f"{public}/ogc/collections/{collection}/items/{r['area_code']}")))
-        g.add((obs, OM.areaCode, Literal(r["area_code"])))
-        year = int(r["year"])
-        if year not in years:
-            years[year] = _year(g, year)
-        g.add((obs, SOSA.phenomenonTime, years[year]))
-        if r.get("value") is not None:
-            result = BNode()
-            g.add((obs, SOSA.hasResult, result))
-            g.add((result, RDF.type, QUDT.QuantityValue))
-            g.add((result, QUDT.numericValue, _decimal(r["value"])))
-            if r.get("unit_iri"):
-                g.add((result, QUDT.hasUnit, URIRef(r["unit_iri"])))
-            g.add((obs, SOSA.hasSimpleResult, _decimal(r["value"])))
+def text(value: str) -> str:
+    return json.dumps(str(value), ensure_ascii=False)  # N-Triples string escapes = JSON's here
+
+
+def decimal(value) -> str:
+    return f'"{Decimal(str(round(float(value), 4)))}"^^<{XSD}decimal>'
+
+
+def boolean(value) -> str:
+    return f'"{"true" if value else "false"}"^^<{XSD}boolean>'
+
+
+class _Writer:
+    def __init__(self, public: str):
+        self.public = public.rstrip("/")
+        self.years: set[int] = set()
+        self.lines: list[str] = []
+
+    def add(self, s: str, p: str, o: str) -> None:
+        self.lines.append(f"{s} {p} {o} .\n")
+
+    def year(self, year: int) -> str:
+        """One time:ProperInterval per year, shared by its observations."""
+        node = f"_:year{year}"
+        if year not in self.years:
+            self.years.add(year)
+            self.add(node, iri(RDF_TYPE), iri(f"{TIME}ProperInterval"))
+            for prop, day, end in (("hasBeginning", f"{year}-01-01", "b"),
+                                   ("hasEnd", f"{year}-12-31", "e")):
+                instant = f"_:year{year}{end}"
+                self.add(node, iri(f"{TIME}{prop}"), instant)
+                self.add(instant, iri(RDF_TYPE), iri(f"{TIME}Instant"))
+                self.add(instant, iri(f"{TIME}inXSDDate"), f'"{day}"^^<{XSD}date>')
+        return node
+
+    def flush(self) -> Iterator[str]:
+        lines, self.lines = self.lines, []
+        yield from lines
+
+    def item(self, collection: str, ident: str) -> str:
+        return iri(f"{self.public}/ogc/collections/{collection}/items/{ident}")
+
+    def common(self, node: str, r: dict) -> None:
         if r.get("status"):
-            g.add((obs, OM.status, Literal(r["status"])))
+            self.add(node, iri(f"{OM}status"), text(r["status"]))
         if r.get("status_norm_iri"):
-            g.add((obs, OM.governingNorm, URIRef(r["status_norm_iri"])))
+            self.add(node, iri(f"{OM}governingNorm"), iri(r["status_norm_iri"]))
         if r.get("status_margin") is not None:
-            g.add((obs, OM.statusMargin, _decimal(r["status_margin"])))
-        for norm in (r.get("norms") or "").split():
-            g.add((obs, OM.assessedAgainst, URIRef(norm)))
-        if r.get("demo") is not None:
-            g.add((obs, OM.demo, Literal(bool(r["demo"]))))
+            self.add(node, iri(f"{OM}statusMargin"), decimal(r["status_margin"]))
         if r.get("source_kind"):
-            g.add((obs, OM.sourceKind, Literal(r["source_kind"])))
-    for r in station_rows:
-        _station(g, public, r, years)
-    for r in goal_rows:
-        _goal_progress(g, public, r)
-    return g
+            self.add(node, iri(f"{OM}sourceKind"), text(r["source_kind"]))
+        if r.get("demo") is not None:
+            self.add(node, iri(f"{OM}demo"), boolean(r["demo"]))
 
 
-def _station(g: Graph, public: str, r: dict, years: dict[int, BNode]) -> None:
-    """A station-year: below the minimum data capture its status says so and it has no
-    result — never a value."""
-    obs = URIRef(f"{public}/ogc/collections/station-status/items/{r['id']}")
-    g.add((obs, RDF.type, SOSA.Observation))
-    g.add((obs, SOSA.observedProperty, URIRef(r["indicator_iri"])))
-    g.add((obs, SOSA.hasFeatureOfInterest,
-           URIRef(f"{public}/ogc/collections/stations/items/{r['station_id']}")))
-    year = int(r["year"])
-    if year not in years:
-        years[year] = _year(g, year)
-    g.add((obs, SOSA.phenomenonTime, years[year]))
+def _area(w: _Writer, r: dict, n: int) -> None:
+    obs = w.item("area-status", r["id"])
+    w.add(obs, iri(RDF_TYPE), iri(f"{SOSA}Observation"))
+    w.add(obs, iri(f"{SOSA}observedProperty"), iri(r["indicator_iri"]))
+    if r.get("level") in AREA_COLLECTIONS:
+        w.add(obs, iri(f"{SOSA}hasFeatureOfInterest"),
+              w.item(AREA_COLLECTIONS[r["level"]], r["area_code"]))
+    w.add(obs, iri(f"{OM}areaCode"), text(r["area_code"]))
+    w.add(obs, iri(f"{SOSA}phenomenonTime"), w.year(int(r["year"])))
     if r.get("value") is not None:
-        g.add((obs, SOSA.hasSimpleResult, _decimal(r["value"])))
-    g.add((obs, OM.status, Literal(r["status"])))
-    g.add((obs, OM.dataCapture, _decimal(r["capture"])))
-    if r.get("status_norm_iri"):
-        g.add((obs, OM.governingNorm, URIRef(r["status_norm_iri"])))
-    g.add((obs, OM.sourceKind, Literal(r["source_kind"])))
-    g.add((obs, OM.demo, Literal(bool(r["demo"]))))
+        result = f"_:r{n}"
+        w.add(obs, iri(f"{SOSA}hasResult"), result)
+        w.add(result, iri(RDF_TYPE), iri(f"{QUDT}QuantityValue"))
+        w.add(result, iri(f"{QUDT}numericValue"), decimal(r["value"]))
+        if r.get("unit_iri"):
+            w.add(result, iri(f"{QUDT}hasUnit"), iri(r["unit_iri"]))
+        w.add(obs, iri(f"{SOSA}hasSimpleResult"), decimal(r["value"]))
+    for norm in (r.get("norms") or "").split():
+        w.add(obs, iri(f"{OM}assessedAgainst"), iri(norm))
+    w.common(obs, r)
 
 
-def _goal_progress(g: Graph, public: str, r: dict) -> None:
-    node = URIRef(f"{public}/ogc/collections/goal-progress/items/{r['id']}")
-    g.add((node, RDF.type, OM.GoalProgress))
-    g.add((node, OM.towardsGoal, URIRef(r["goal_iri"])))
-    collection = AREA_COLLECTIONS.get(r.get("level"))
-    if collection:
-        g.add((node, SOSA.hasFeatureOfInterest,
-               URIRef(f"{public}/ogc/collections/{collection}/items/{r['area_code']}")))
-    g.add((node, OM.areaCode, Literal(r["area_code"])))
-    g.add((node, OM.lastYear, Literal(str(r["last_year"]), datatype=XSD.gYear)))
-    g.add((node, OM.lastValue, _decimal(r["last_value"])))
+def _station(w: _Writer, r: dict) -> None:
+    obs = w.item("station-status", r["id"])
+    w.add(obs, iri(RDF_TYPE), iri(f"{SOSA}Observation"))
+    w.add(obs, iri(f"{SOSA}observedProperty"), iri(r["indicator_iri"]))
+    w.add(obs, iri(f"{SOSA}hasFeatureOfInterest"), w.item("stations", r["station_id"]))
+    w.add(obs, iri(f"{SOSA}phenomenonTime"), w.year(int(r["year"])))
+    if r.get("value") is not None:
+        w.add(obs, iri(f"{SOSA}hasSimpleResult"), decimal(r["value"]))
+    w.add(obs, iri(f"{OM}dataCapture"), decimal(r["capture"]))
+    w.common(obs, r)
+
+
+def _goal(w: _Writer, r: dict) -> None:
+    node = w.item("goal-progress", r["id"])
+    w.add(node, iri(RDF_TYPE), iri(f"{OM}GoalProgress"))
+    w.add(node, iri(f"{OM}towardsGoal"), iri(r["goal_iri"]))
+    if r.get("level") in AREA_COLLECTIONS:
+        w.add(node, iri(f"{SOSA}hasFeatureOfInterest"),
+              w.item(AREA_COLLECTIONS[r["level"]], r["area_code"]))
+    w.add(node, iri(f"{OM}areaCode"), text(r["area_code"]))
+    w.add(node, iri(f"{OM}lastYear"), f'"{r["last_year"]}"^^<{XSD}gYear>')
+    w.add(node, iri(f"{OM}lastValue"), decimal(r["last_value"]))
     if r.get("projected_value") is not None:
-        g.add((node, OM.projectedValue, _decimal(r["projected_value"])))
-    g.add((node, OM.progressStatus, Literal(r["status"])))
-    g.add((node, OM.demo, Literal(bool(r["demo"]))))
+        w.add(node, iri(f"{OM}projectedValue"), decimal(r["projected_value"]))
+    w.add(node, iri(f"{OM}progressStatus"), text(r["status"]))
+    w.common(node, {**r, "status": None})
 
 
-def _decimal(value) -> Literal:
-    return Literal(Decimal(str(round(float(value), 4))), datatype=XSD.decimal)
+def ntriples(conn, public_url: str) -> Iterator[str]:
+    """Every result row of compute as N-Triples lines; item IRIs under `public_url`."""
+    w = _Writer(public_url)
+    with conn.cursor(name="area_status_rdf", row_factory=dict_row) as cur:
+        for n, r in enumerate(cur.execute(QUERY)):
+            _area(w, r, n)
+            if len(w.lines) > 50_000:
+                yield from w.flush()
+    for r in conn.cursor(row_factory=dict_row).execute(STATIONS_QUERY):
+        _station(w, r)
+    for r in conn.cursor(row_factory=dict_row).execute(GOALS_QUERY):
+        _goal(w, r)
+    yield from w.flush()
 
-
-def _year(g: Graph, year: int) -> BNode:
-    interval = BNode()
-    g.add((interval, RDF.type, TIME.ProperInterval))
-    for prop, day in ((TIME.hasBeginning, f"{year}-01-01"), (TIME.hasEnd, f"{year}-12-31")):
-        instant = BNode()
-        g.add((interval, prop, instant))
-        g.add((instant, RDF.type, TIME.Instant))
-        g.add((instant, TIME.inXSDDate, Literal(day, datatype=XSD.date)))
-    return interval

@@ -23,10 +23,12 @@ from portal.settings import VAR_DIR, Settings
 from portal.web import ogc, semantic
 from portal.web.assets import VENDOR_DIR, vendored_packages
 from portal.web.errors import handlers
+from portal.web.guard import DatabaseGate, RequestGuard, SecurityHeaders
 from portal.web.httpcache import HttpCache
 from portal.web.requestlog import RequestLog
 from portal.web.state import AppState
 from portal.web.views import (
+    apidocs,
     area,
     dashboard,
     exports,
@@ -40,7 +42,8 @@ from portal.web.views import (
 )
 
 HERE = Path(__file__).parent
-VIEWS = (health, home, map_data, stations, location, norms_at, area, dashboard, exports, search)
+VIEWS = (health, home, map_data, stations, location, norms_at, area, dashboard, exports, search,
+         apidocs)
 
 
 class OgcRootWithoutSlash:
@@ -70,8 +73,9 @@ def create_app(settings: Settings, db_url: str, state: AppState | None = None):
         state.pool.open()
         await state.apool.open()
         await state.version.start()
-        threading.Thread(target=state.prepare_sparql, name="sparql-graph", daemon=True).start()
+        threading.Thread(target=state.prepare_sparql, name="sparql-store", daemon=True).start()
         yield
+        state.sparql.close()
         await state.version.stop()
         await state.apool.close()
         state.pool.close()
@@ -93,6 +97,9 @@ def create_app(settings: Settings, db_url: str, state: AppState | None = None):
         lifespan=lifespan,
     )
     app.state.portal = state
-    cached = HttpCache(OgcRootWithoutSlash(app), state.version, state.app_id,
-                       settings.http_cache_max_age, settings.http_cache_memory_mb * 2**20)
-    return RequestLog(cached)
+    tiles = (settings.tile_layer or {}).get("url")
+    cached = HttpCache(SecurityHeaders(DatabaseGate(OgcRootWithoutSlash(app), state), tiles),
+                       state.version,
+                       state.app_id, settings.http_cache_max_age,
+                       settings.http_cache_memory_mb * 2**20)
+    return RequestLog(RequestGuard(cached, state, settings.max_request_body_kb * 1024))

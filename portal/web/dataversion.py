@@ -38,6 +38,7 @@ class DataVersion:
         self.current = Version(0, datetime.fromtimestamp(0, UTC))
         self._listeners: list[Callable[[Version], None]] = []
         self._task: asyncio.Task | None = None
+        self.healthy = True  # False while the watcher cannot reach the database
 
     def on_change(self, listener: Callable[[Version], None]) -> None:
         self._listeners.append(listener)
@@ -75,6 +76,9 @@ class DataVersion:
                 async with await psycopg.AsyncConnection.connect(
                         self.db_url, autocommit=True, connect_timeout=5) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    if not self.healthy:
+                        log.warning("database reachable again")
+                    self.healthy = True
                     while True:
                         number, changed = await (await conn.execute(STATE_SQL)).fetchone()
                         self._set(Version(number, changed))
@@ -83,5 +87,8 @@ class DataVersion:
             except asyncio.CancelledError:
                 raise
             except (psycopg.Error, OSError) as exc:
-                log.warning("data version watcher reconnects", extra={"reason": str(exc)})
+                if self.healthy:
+                    log.warning("database unreachable; answering 503 until it is back",
+                                extra={"reason": str(exc)[:200]})
+                self.healthy = False
                 await asyncio.sleep(RETRY_SECONDS)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from datetime import UTC, date, datetime, time
 from email.utils import format_datetime, parsedate_to_datetime
 
 from portal.web.dataversion import DataVersion
+
+log = logging.getLogger("portal.httpcache")
 
 # Paths answered the same for everyone at one data version (no geocoder, no clock but the
 # date). Paths that negotiate the format or language on headers say which ones.
@@ -172,7 +175,14 @@ class HttpCache:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(inner, receive, capture)
+        try:
+            await self.app(inner, receive, capture)
+        except Exception:
+            # Starlette's error middleware answers (the error map's 500) and then re-raises
+            # for the server's log: keep that answer rather than drop it for a bare 500
+            if not start:
+                raise
+            log.exception("error after the answer was made", extra={"path": scope["path"]})
         body = b"".join(chunks)
         headers = [(k, v) for k, v in start.get("headers", [])
                    if k not in (b"content-length", b"cache-control", b"etag", b"last-modified",

@@ -1,13 +1,11 @@
 """The graphs the semantic API serves: vocabulary, catalogue and area observations.
 
-Vocabulary and catalogue are built at start-up (and again on a new data version); the
-observations and goal progress are read from compute's tables once per data version.
-Every graph is rebased to the app's IRI base.
+Vocabulary and catalogue are built at start-up (and again on a new data version) and
+rebased to the app's IRI base; SPARQL queries run on the Oxigraph store instead
+(portal/vocabulary/triplestore.py), which also holds compute's results.
 """
 
 from __future__ import annotations
-
-import threading
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
@@ -16,7 +14,6 @@ from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, Settings
 from portal.vocabulary.catalogue import build_catalogue, load_derived
 from portal.vocabulary.graph import load_vocabulary
-from portal.vocabulary.observations import GOALS_QUERY, QUERY, STATIONS_QUERY, observations_graph
 from portal.vocabulary.rebase import rebase
 
 
@@ -37,9 +34,6 @@ class Knowledge:
         self.described = _with_prefixes(self.vocabulary, self.catalogue)  # what /id/ answers
         self.described += self.vocabulary
         self.described += self.catalogue
-        self._pool = pool
-        self._lock = threading.Lock()
-        self._cached: tuple[int, Graph] | None = None
 
     def knows(self, iri: str) -> bool:
         return (URIRef(iri), None, None) in self.described
@@ -49,22 +43,6 @@ class Knowledge:
         out = _with_prefixes(self.described)
         out += self.described.cbd(URIRef(iri))
         return out
-
-    def dataset(self, version: int = 0) -> Graph:
-        """Vocabulary + catalogue + observations + goal progress at data version `version`:
-        the SPARQL endpoint's default graph, built once per version."""
-        with self._lock:
-            if self._cached and self._cached[0] == version:
-                return self._cached[1]
-            with self._pool.connection() as conn:
-                rows = conn.execute(QUERY).fetchall()
-                goals = conn.execute(GOALS_QUERY).fetchall()
-                stations = conn.execute(STATIONS_QUERY).fetchall()
-            merged = _with_prefixes(self.described)
-            merged += self.described
-            merged += rebase(observations_graph(rows, self.public, goals, stations), self.base)
-            self._cached = (version, merged)
-            return merged
 
     def subjects_of_type(self, rdf_type: URIRef) -> list[URIRef]:
         return sorted(set(self.described.subjects(RDF.type, rdf_type)))

@@ -132,7 +132,8 @@ def parse_params(params) -> Point:
 def parse_year(text: str | None) -> int | None:
     if text is None or text == "":
         return None
-    if not re.fullmatch(r"\d{4}", text.strip()):
+    text = text.strip()  # int() does not take all that strip() drops, e.g. "2020\x1f"
+    if not re.fullmatch(r"\d{4}", text):
         raise LocationError("year")
     return int(text)
 

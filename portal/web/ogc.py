@@ -8,10 +8,12 @@ point at the assets this app serves itself.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urljoin
 
 import yaml
 
@@ -238,7 +240,8 @@ FILTER_PARAMS = {
 
 def _client_friendly(doc: dict, limits: dict) -> dict:
     """What QGIS and GDAL read from OpenAPI: `limit` as a shared parameter ($ref) with its
-    default and maximum (so they take 1000 a page), filter parameters, no remote $refs."""
+    default and maximum (so they take 1000 a page), filter parameters; and no remote $refs:
+    what pygeoapi points at on schemas.opengis.net is copied in from our vendored copy."""
     params = doc.setdefault("components", {}).setdefault("parameters", {})
     params["limit"] = {
         "name": "limit", "in": "query", "required": False, "style": "form", "explode": False,
@@ -246,8 +249,8 @@ def _client_friendly(doc: dict, limits: dict) -> dict:
                        f"maximum {limits['max_items']}).",
         "schema": {"type": "integer", "minimum": 1, "default": limits["default_items"],
                    "maximum": limits["max_items"]}}
-    params["sortby"] = SORTBY
-    params.update(FILTER_PARAMS)
+    params["sortby"] = copy.deepcopy(SORTBY)
+    params.update(copy.deepcopy(FILTER_PARAMS))
     for path, item in doc.get("paths", {}).items():
         for op in item.values():
             if not isinstance(op, dict) or "parameters" not in op:
@@ -256,13 +259,99 @@ def _client_friendly(doc: dict, limits: dict) -> dict:
             for p in op["parameters"]:
                 if p.get("name") == "limit":
                     p = {"$ref": "#/components/parameters/limit"}
-                elif str(p.get("$ref", "")).startswith("http"):
-                    p = {"$ref": "#/components/parameters/sortby"}
                 new.append(p)
             if path.endswith("/items"):
                 new += [{"$ref": f"#/components/parameters/{k}"} for k in FILTER_PARAMS]
             op["parameters"] = new
+    _Internalise(doc).run()
     return doc
+
+
+OGC_SCHEMAS = Path(__file__).parent / "openapi" / "ogc-schemas"
+_OPENGIS = "https://schemas.opengis.net/"
+_FEATURES_1 = "ogcapi/features/part1/1.0/openapi/ogcapi-features-1.yaml"
+# Remote document pygeoapi refers to → (vendored file under OGC_SCHEMAS, the pointer a $ref
+# to the whole document means). See ogc-schemas/NOTICE for the substitutions.
+# Other schemas.opengis.net URLs are read from the same path under OGC_SCHEMAS.
+REMOTE_SCHEMAS = {
+    _OPENGIS + "cql2/1.0/cql2.json": ("cql2/1.0/cql2.yml", "/components/schemas/booleanExpression"),
+    _OPENGIS + "ogcapi/processes/part1/1.0/openapi/schemas/exception.yaml":
+        (_FEATURES_1, "/components/schemas/exception"),
+    _OPENGIS + "ogcapi/tiles/part1/1.0/openapi/ogcapi-tiles-1.yaml": (_FEATURES_1, None),
+}
+# Remote definitions replaced by one of our own components.
+OWN_COMPONENTS = {"/parameters/sortby.yaml": "#/components/parameters/sortby"}
+
+
+class _Internalise:
+    """Replace every remote `$ref` of an OpenAPI document by a `#/components/...` ref to a
+    copy of its target (and, recursively, of what that target refers to) taken from the
+    vendored OGC files. A remote ref we have no copy of is left and logged (the tests fail
+    on it)."""
+
+    def __init__(self, doc: dict):
+        self.doc = doc
+        self.done: dict[tuple[str, str], str] = {}
+        self.files: dict[str, dict] = {}
+
+    def run(self) -> None:
+        self.doc["paths"] = self._rewrite(self.doc.get("paths", {}), None)
+        components = self.doc.setdefault("components", {})
+        for kind in list(components):
+            for name in list(components[kind]):
+                components[kind][name] = self._rewrite(components[kind][name], None)
+
+    def _rewrite(self, node, base: str | None):
+        """`node` with its refs made internal; `base`: URL of the document it came from
+        (None: the document itself)."""
+        if isinstance(node, list):
+            return [self._rewrite(v, base) for v in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and (base is not None or not ref.startswith("#")):
+            return {**node, "$ref": self._internal(ref, base)}
+        return {k: self._rewrite(v, base) for k, v in node.items()}
+
+    def _internal(self, ref: str, base: str | None) -> str:
+        url, _, pointer = urljoin(base or "", ref).partition("#")
+        own = next((v for k, v in OWN_COMPONENTS.items() if url.endswith(k)), None)
+        if own:
+            return own
+        if url in REMOTE_SCHEMAS:
+            local, whole = REMOTE_SCHEMAS[url]
+        elif url.startswith(_OPENGIS) and (OGC_SCHEMAS / url.removeprefix(_OPENGIS)).is_file():
+            local, whole = url.removeprefix(_OPENGIS), None  # a vendored file, as it is
+        else:
+            log.warning("OpenAPI: no local copy of a remote $ref", extra={"ref": ref})
+            return ref
+        pointer = pointer or whole or ""
+        key = (local, pointer)
+        if key not in self.done:
+            parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+            value = self._load(local)
+            try:
+                for part in parts:
+                    value = value[part]
+            except (KeyError, IndexError, TypeError):
+                value = None
+            if len(parts) != 3 or parts[0] != "components" or value is None:
+                log.warning("OpenAPI: remote $ref is not a component of our copy",
+                            extra={"ref": ref})
+                return ref
+            kind, name = parts[1], parts[2]
+            target = self.doc.setdefault("components", {}).setdefault(kind, {})
+            if name in target:  # one of pygeoapi's own: keep both
+                name = f"{Path(local).stem}-{name}"
+            self.done[key] = f"#/components/{kind}/{name}"
+            target[name] = {}  # taken before the recursion: targets may refer to themselves
+            target[name] = self._rewrite(copy.deepcopy(value), _OPENGIS + local)
+        return self.done[key]
+
+    def _load(self, local: str) -> dict:
+        if local not in self.files:
+            self.files[local] = yaml.safe_load((OGC_SCHEMAS / local).read_text(encoding="utf-8"))
+        return self.files[local]
 
 
 def _templates(dest: Path, public: str) -> Path:
@@ -326,3 +415,4 @@ def _definitions(settings: Settings) -> dict[str, dict[str, str]]:
             if defs:
                 out[m.publish["collection"]] = defs
     return out
+

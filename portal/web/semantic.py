@@ -9,6 +9,7 @@ test server hands out IRIs that resolve on itself; production uses the canonical
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, OWL, RDFS, SKOS
@@ -123,9 +124,16 @@ class SemanticViews:
                                            base=self.know.base)
 
 
+def _store(state) -> Path:
+    if state.sparql_store is None:
+        raise sparql.QueryTimeout("the SPARQL store is being prepared; try again shortly")
+    return state.sparql_store
+
+
 def routes(state) -> list[Route]:
     v = SemanticViews(state)
-    dataset = lambda: v.know.dataset(state.version.current.number)
+    s = state.settings
+    rewriter = sparql.Rewriter.of(s.iri_base_url, s.public_url, CANONICAL)
     return [
         Route("/id/{path:path}", v.id_resource),
         Route("/def/", v.def_resource),
@@ -134,8 +142,8 @@ def routes(state) -> list[Route]:
         Route("/vocab.{ext}", v.whole("vocab")),
         Route("/catalog", v.whole("catalog")),
         Route("/catalog.{ext}", v.whole("catalog")),
-        Route("/sparql", sparql.endpoint(dataset, state.settings.sparql_timeout_seconds,
-                                         v.sparql_form()), methods=["GET", "POST"]),
+        Route("/sparql", sparql.endpoint(state.sparql, lambda: _store(state), rewriter,
+                                         v.sparql_form), methods=["GET", "POST"]),
     ]
 
 

@@ -13,7 +13,6 @@ import gc
 import hashlib
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +24,14 @@ from portal.ingest.load import code_version
 from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, Settings
 from portal.vocabulary.rebase import CANONICAL, rebase_iri
+from portal.vocabulary.triplestore import ensure_store
 from portal.web import readmodel
 from portal.web.dataversion import DataVersion, Version
 from portal.web.geocoder import Geocoder, from_config
 from portal.web.i18n import Messages
 from portal.web.knowledge import Knowledge
 from portal.web.rendering import Templates
+from portal.web.sparql import SparqlEngine
 from portal.web.urls import Urls
 from portal.web.vocabtext import Goal, vocab_extras
 from portal.web.zones import VocabularyNorms
@@ -64,6 +65,9 @@ class AppState:
     urls: Urls
     geocoder: Geocoder | None
     vocab: Vocabulary
+    db_url: str = ""
+    sparql: SparqlEngine | None = None
+    sparql_store: Path | None = None
     templates: Templates = field(init=False)
     app_id: str = ""
     _memo: dict = field(default_factory=dict)
@@ -76,16 +80,21 @@ class AppState:
 
     @classmethod
     def build(cls, settings: Settings, db_url: str) -> AppState:
-        pool = ConnectionPool(db_url, min_size=1, max_size=8, open=False,
+        # connections are checked when taken: after a database restart the first request
+        # gets a fresh one, not a dead one; waiting longer than 3 s for one is a 503
+        pool = ConnectionPool(db_url, min_size=1, max_size=8, open=False, timeout=3,
+                              check=ConnectionPool.check_connection,
                               kwargs={"row_factory": dict_row})
         # async hot paths (norms at a point): no thread hop, no GIL hand-offs per request
-        apool = AsyncConnectionPool(db_url, min_size=1, max_size=8, open=False,
+        apool = AsyncConnectionPool(db_url, min_size=1, max_size=8, open=False, timeout=3,
+                                    check=AsyncConnectionPool.check_connection,
                                     kwargs={"autocommit": True})
         city = settings.city
         return cls(settings=settings, pool=pool, apool=apool, version=DataVersion(db_url),
                    messages=Messages(city=city.display_name), urls=Urls(settings.public_url),
                    geocoder=from_config(settings.geocoder, city_number=city.number),
-                   vocab=load_vocab(settings, pool))
+                   vocab=load_vocab(settings, pool), db_url=db_url,
+                   sparql=SparqlEngine(timeout_seconds=settings.sparql_timeout_seconds))
 
     def _shared(self) -> dict:
         return {"city": self.settings.city, "iri": self.iri,
@@ -117,16 +126,15 @@ class AppState:
         self.prepare_sparql()
 
     def prepare_sparql(self) -> None:
-        """Build the SPARQL graph of this data version now, not on the first query."""
-        t0 = time.perf_counter()
+        """Open the SPARQL store of the data version served (compute normally built it; if
+        not, build it now). Queries go to the previous store until then."""
         try:
-            graph = self.vocab.knowledge.dataset(self.version.current.number)
-            log.info("SPARQL graph ready", extra={"triples": len(graph),
-                                                  "ms": round(1000 * (time.perf_counter() - t0))})
+            self.sparql_store = ensure_store(self.db_url, self.vocab.manifests,
+                                             self.settings.city)
         except Exception:
-            log.exception("building the SPARQL graph failed")
-        # The graphs are millions of long-lived Python objects: keep them out of the
-        # garbage collector's full passes, which otherwise stall every request now and then.
+            log.exception("preparing the SPARQL store failed")
+        # vocabulary and catalogue are many long-lived Python objects: keep them out of the
+        # garbage collector's full passes, which otherwise stall a request now and then
         gc.collect()
         gc.freeze()
 

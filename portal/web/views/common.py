@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 
 from portal.web.errors import ApiError
@@ -17,7 +19,7 @@ def year_param(request: Request, name: str = "year") -> int | None:
     text = (request.query_params.get(name) or "").strip()
     if not text:
         return None
-    if not (text.isdigit() and len(text) == 4):
+    if not re.fullmatch(r"[0-9]{4}", text):  # not str.isdigit: '²²²²' is digits to it
         raise ApiError(400, N_("{name}: '{value}' is not a year (4 digits)"), name=name,
                        value=text[:20])
     return int(text)

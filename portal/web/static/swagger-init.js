@@ -1,0 +1,19 @@
+/* Swagger UI for /api/docs and /api/docs/ogc: the OpenAPI document's URL comes from the
+   page (data-spec on #swagger-ui), so the page needs no inline script. */
+(function () {
+  "use strict";
+  var node = document.getElementById("swagger-ui");
+  if (!node || !window.SwaggerUIBundle) {
+    return;
+  }
+  window.swaggerUi = window.SwaggerUIBundle({
+    url: node.getAttribute("data-spec"),
+    domNode: node,
+    presets: [window.SwaggerUIBundle.presets.apis],
+    layout: "BaseLayout",
+    deepLinking: true,
+    validatorUrl: null, // no badge fetched from an outside validator
+    docExpansion: "list",
+    defaultModelsExpandDepth: 0
+  });
+})();
