@@ -121,6 +121,8 @@ def compute(
     status against the vocabulary's norms, trends and goal progress."""
     from portal.db.connect import connect
     from portal.indicators.compute import compute as run
+    from portal.ingest.gridfiles import ensure_grid_files
+    from portal.ingest.manifest import all_manifests
     from portal.vocabulary.triplestore import ensure_store
 
     settings = get_settings()
@@ -128,6 +130,7 @@ def compute(
     with connect(url, autocommit=True) as conn:
         report = run(conn, settings.attention_margin_fraction, full=full)
     ensure_store(url)  # the SPARQL store of the new data version
+    ensure_grid_files(url, all_manifests())  # coverages and GeoTIFF downloads of each grid
     steps = {k: v for k, v in report.timings.items() if ":" not in k}
     steps["indicators"] = sum(v for k, v in report.timings.items() if ":" in k)
     out.print("computed: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items()))
@@ -167,6 +170,60 @@ def up() -> None:
     ingest(None, False, False)
     compute()
     serve()
+
+
+users = typer.Typer(help="Local staff accounts and their API tokens (roles: config/roles.yml).",
+                    no_args_is_help=True)
+app.add_typer(users, name="user")
+
+
+@users.command("add")
+def user_add(
+    name: str,
+    role: Annotated[list[str], typer.Option("--role", help="a role of config/roles.yml; repeat")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="read the password from standard input (scripts)")] = False,
+) -> None:
+    """Add a local account (or change its roles and password); asks for the password."""
+    from portal.auth.accounts import add_user
+    from portal.auth.policy import read_roles
+    from portal.db.connect import connect
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with connect(_db_url(), autocommit=True) as conn:
+        add_user(conn, name, password, role, set(read_roles()["roles"]))
+    out.print(f"account {name}: roles {', '.join(sorted(set(role)))}")
+
+
+@users.command("token")
+def user_token(name: str, label: Annotated[str, typer.Option(help="what it is for")] = "script",
+               days: Annotated[int, typer.Option(help="days valid")] = 90) -> None:
+    """Make an API token for NAME and print it (it is shown only now)."""
+    from portal.auth.accounts import account, create_token
+    from portal.auth.policy import read_roles
+    from portal.db.connect import connect
+
+    with connect(_db_url(), autocommit=True) as conn:
+        if account(conn, name) is None:
+            raise UserError(f"no enabled account {name!r}: add it with `portal user add`")
+        max_days = int((read_roles().get("tokens") or {}).get("max_days", 365))
+        print_token = create_token(conn, name, label, days, max_days)
+    out.print(print_token, highlight=False, soft_wrap=True)
+
+
+@users.command("revoke")
+def user_revoke(name: str, token_id: int) -> None:
+    """Revoke token TOKEN_ID of NAME (the ids are on the account page)."""
+    from portal.auth.accounts import revoke_token
+    from portal.db.connect import connect
+
+    with connect(_db_url(), autocommit=True) as conn:
+        if not revoke_token(conn, name, token_id):
+            raise UserError(f"{name} has no active token {token_id}")
+    out.print(f"token {token_id} of {name} revoked")
 
 
 @app.command("stop-db")

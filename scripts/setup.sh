@@ -26,6 +26,7 @@ apt_install() {
 pkgs=()
 [ -z "${DATABASE_URL:-}" ] && pkgs+=(postgresql postgresql-postgis)  # the extension; "postgis" alone is only its tools
 command -v npm >/dev/null || pkgs+=(nodejs npm)
+pkgs+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)  # WeasyPrint: the area PDF report
 # the tests drive real clients: Chromium, GDAL's OAPIF driver and QGIS (headless)
 [ "$mode" = test ] && pkgs+=(chromium gdal-bin python3-qgis qgis-providers)
 [ ${#pkgs[@]} -gt 0 ] && apt_install "${pkgs[@]}"
@@ -59,4 +60,15 @@ if [ "$(cat node_modules/.installed 2>/dev/null)" != "$stamp" ]; then
   echo "installing front-end assets into node_modules"
   npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null || die "npm ci failed: check access to the npm registry"
   echo "$stamp" > node_modules/.installed
+fi
+
+# 5. Tests only: a real OpenID Connect provider (tests/oidc, panva/oidc-provider) to sign in against.
+if [ "$mode" = test ]; then
+  stamp=$(sha256sum tests/oidc/package-lock.json | cut -c1-16)
+  if [ "$(cat tests/oidc/node_modules/.installed 2>/dev/null)" != "$stamp" ]; then
+    echo "installing the test OpenID provider into tests/oidc/node_modules"
+    (cd tests/oidc && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null) \
+      || die "npm ci in tests/oidc failed: check access to the npm registry"
+    echo "$stamp" > tests/oidc/node_modules/.installed
+  fi
 fi

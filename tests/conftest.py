@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -40,10 +41,11 @@ def _test_url() -> str:
     return cluster.url(settings, os.environ.get("OM_TEST_DATABASE") or "omgevingsmonitor_test")
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict | None = None, timeout: int = 300,
+            input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "portal.cli", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=timeout, check=False,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, **(env or {})}, input=input)
 
 
 @pytest.fixture(scope="session")
@@ -79,9 +81,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(db: str, log_name: str = "server.log", **env_extra: str):
-    """The real app (`portal serve`) in its own process on a free loopback port."""
-    port = free_port()
+def running_server(db: str, log_name: str = "server.log", port: int | None = None,
+                   **env_extra: str):
+    """The real app (`portal serve`) in its own process on a (free) loopback port."""
+    port = port or free_port()
     env = {**os.environ, "DATABASE_URL": db, "OM_PORT": str(port), "OM_HOST": "127.0.0.1",
            **env_extra}
     env.pop("OM_BASE_URL", None)
@@ -118,6 +121,23 @@ def server(loaded_db: str):
 def http(server: str):
     with httpx.Client(base_url=server, timeout=60) as client:
         yield client
+
+
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: `make test` installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=LAUNCH_ARGS)
+        yield b
+        b.close()
 
 
 def logged_requests(log_name: str = "server.log") -> list[str]:

@@ -105,3 +105,90 @@ def test_gdal_sends_its_attribute_filter_to_the_server(server, conn):
         "SELECT count(*) FROM monitor.buurten WHERE wijkcode = 'WK051828'").fetchone()[0]
     assert f"Feature Count: {expected}" in res.stdout
     assert "/ogc/collections/buurten/items?f=json&limit=10&wijkcode=WK051828" in logged_requests()
+
+
+QGIS_STAFF_AND_COG = textwrap.dedent("""
+    import json, os, sys
+    from qgis.core import QgsApplication, QgsPointXY, QgsRasterLayer, QgsVectorLayer
+    app = QgsApplication([], False)
+    app.initQgis()
+    base, name, token, cog, x, y = sys.argv[1:7]
+    out = {}
+    # the authentication a QGIS user types in: Basic, their name and an API token
+    for label, auth in (("token", f" username='{name}' password='{token}'"), ("none", "")):
+        layer = QgsVectorLayer(f"url='{base}/ogc' typename='inspecties' "
+                               f"restrictToRequestBBOX='0'{auth}", label, "OAPIF")
+        out[label] = {"valid": layer.isValid(),
+                      "count": layer.featureCount() if layer.isValid() else None}
+    raster = QgsRasterLayer(f"/vsicurl/{cog}", "no2", "gdal")
+    value, ok = raster.dataProvider().sample(QgsPointXY(float(x), float(y)), 1)
+    out["cog"] = {"valid": raster.isValid(), "width": raster.width(),
+                  "height": raster.height(), "crs": raster.crs().authid(),
+                  "value": value if ok else None}
+    print(json.dumps(out), flush=True)
+    os._exit(0)
+""")
+
+
+@pytest.fixture(scope="module")
+def gis_token(loaded_db):
+    from tests.conftest import run_cli
+
+    res = run_cli("user", "add", "gert", "--role", "gis", "--password-stdin",
+                  env={"DATABASE_URL": loaded_db}, input="a long enough passphrase\n")
+    assert res.returncode == 0, res.stderr
+    res = run_cli("user", "token", "gert", "--label", "QGIS", env={"DATABASE_URL": loaded_db})
+    assert res.returncode == 0, res.stderr
+    return res.stdout.strip().splitlines()[-1]
+
+
+def _grid(conn, dataset: str, year: int):
+    return conn.execute(
+        "SELECT g.x_min, g.y_max, g.cell_size, g.ncols, g.nrows, b.vals FROM monitor.grid g"
+        " JOIN monitor.dataset_version dv ON dv.id = g.dataset_version_id AND dv.is_current"
+        " JOIN monitor.grid_band b ON b.grid_id = g.id WHERE dv.dataset = %s AND b.year = %s",
+        (dataset, year)).fetchone()
+
+
+def test_qgis_loads_a_staff_collection_with_a_token_and_a_cog(server, conn, gis_token):
+    x_min, y_max, cell, ncols, nrows, vals = _grid(conn, "rivm-gcn-no2", 2019)
+    row, col = nrows // 2, ncols // 2
+    x, y = x_min + (col + 0.5) * cell, y_max - (row + 0.5) * cell
+    res = subprocess.run(
+        [QGIS_PYTHON, "-c", QGIS_STAFF_AND_COG, server, "gert", gis_token,
+         f"{server}/download/rivm-gcn-no2/2019.tif", str(x), str(y)],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""})
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    expected = conn.execute("SELECT count(*) FROM data.staff_inspecties").fetchone()[0]
+    assert out["token"] == {"valid": True, "count": expected}
+    assert not out["none"]["valid"] or not out["none"]["count"]  # anonymous: not found
+    assert out["cog"]["valid"] and out["cog"]["crs"] == "EPSG:28992"
+    assert (out["cog"]["width"], out["cog"]["height"]) == (ncols, nrows)
+    assert out["cog"]["value"] == pytest.approx(vals[row * ncols + col], abs=1e-4)
+    audited = conn.execute("SELECT count(*) FROM auth.access_log WHERE account = 'gert'"
+                           " AND via = 'basic'").fetchone()[0]
+    assert audited > 0
+
+
+def test_gdal_reads_a_coverage_subset_whose_cells_match_postgis(server, conn, tmp_path):
+    x_min, y_max, cell, ncols, _, vals = _grid(conn, "rivm-gcn-no2", 2019)
+    out = tmp_path / "subset.tif"
+    col0, row0, w, h = 2, 3, 6, 6
+    res = subprocess.run(["gdal_translate", "-q", "-srcwin", str(col0), str(row0), str(w), str(h),
+                          "--config", "GDAL_DEFAULT_WMS_CACHE_PATH", str(tmp_path / "cache"),
+                          f"OGCAPI:{server}/ogc/collections/rivm-gcn-no2-2019", str(out)],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr
+    import rasterio
+
+    with rasterio.open(out) as ds:
+        got = ds.read(1)
+        assert ds.transform.c == x_min + col0 * cell and ds.transform.f == y_max - row0 * cell
+    for i in range(h):
+        for j in range(w):
+            want = vals[(row0 + i) * ncols + col0 + j]
+            assert got[i][j] == pytest.approx(-9999.0 if want is None else want, abs=1e-4)
+    subset = [ln for ln in logged_requests() if "/rivm-gcn-no2-2019/coverage" in ln]
+    assert any("subset=x(" in ln for ln in subset), subset  # cut by the server, in RD New

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
 import yaml
-from playwright.sync_api import sync_playwright
 
 from portal.web import ogc
 
@@ -185,18 +183,6 @@ def test_swagger_page_is_self_hosted_without_inline_script(http, server, page, s
 def test_footer_links_the_api_documentation(http, server):
     html = http.get("/zoek", headers={"Accept": "text/html"}).text
     assert f'href="{server}/api/docs"' in html
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium")
-    assert chromium, "Debian's chromium is missing: `make test` installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("page,least", [("/api/docs", 9), ("/api/docs/ogc", 80)])

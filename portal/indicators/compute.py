@@ -34,6 +34,7 @@ from portal.indicators.methods import (
 from portal.indicators.sqlfiles import run_sql, sql_hash
 from portal.indicators.weights import ensure_weights
 from portal.ingest.manifest import Manifest, all_manifests, table_name
+from portal.ingest.views import publish_views
 from portal.settings import City, get_settings
 from portal.vocabulary.graph import VOCAB_DIR, indicators, load_vocabulary, norms, validate
 from portal.vocabulary.zones import zone_bound, zone_tables, zones_sql
@@ -364,6 +365,7 @@ def compute(conn: psycopg.Connection, attention: float,
         t = time.perf_counter()
         graph = load_vocabulary(vocab_dir)
         sync_vocabulary(conn, graph)
+        publish_views(conn, manifests)
         known = {i.code for i in indicators(graph)}
         methods = load_methods(config_path, manifests, known, graph)
         step("vocabulary", t)

@@ -33,6 +33,9 @@ REQUIRED_FIELDS = {
 VALUE_KINDS = ("measured", "modelled")  # real data; generated data is `demo`
 DEFAULT_TYPES = {"year": "year", "value": "number"}
 VECTOR_TARGETS = {"features", "area", "station"}
+# published from a view of their own in schema `data` (load.py, views.py), by default under
+# the dataset's id; grids are coverages (portal/web/coverages.py)
+DEFAULT_PUBLISHED = ("features", "measurement", "area_figure")
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,19 @@ class Manifest:
     @property
     def target(self) -> str:
         return self.load["into"]
+
+    @property
+    def id_field(self) -> str:
+        """The key of its published rows (features keep the source's id when it has one)."""
+        return (self.load.get("id_field") or "fid") if self.target == "features" else "id"
+
+    @property
+    def published_table(self) -> tuple[str, str] | None:
+        """(schema, table) its rows are published from — the OGC API collection and the
+        downloads read the same relation; None for grids (coverages) and unpublished data."""
+        if not self.publish:
+            return None
+        return ("data" if self.target in DEFAULT_PUBLISHED else "monitor", self.publish["table"])
 
     @property
     def fields(self) -> list[Field]:
@@ -159,10 +175,14 @@ def read_manifest(path: Path) -> Manifest:
     _check_load(data, bad)
     publish = data.get("publish")
     target = data["load"]["into"]
+    if publish is None and target in DEFAULT_PUBLISHED:  # every dataset is a collection
+        publish = {"collection": data["id"]}
     if publish is not None and "table" not in publish:
-        if target != "features":
+        if target not in DEFAULT_PUBLISHED:
             raise bad("publish.table", f"is required for load.into '{target}'")
         publish = {**publish, "table": table_name(data["id"])}
+        if target == "measurement":
+            publish.setdefault("time_field", "begin_at")
     source, load = data["source"], data["load"]
     return Manifest(
         id=data["id"], folder=path.parent, title=data["title"], description=data["description"],

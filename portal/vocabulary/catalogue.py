@@ -10,9 +10,11 @@ IRIs are canonical (https://omgevingsmonitor.denhaag.nl/id/...); the web layer r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from psycopg.rows import tuple_row
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS
 
@@ -26,6 +28,8 @@ EU = "http://publications.europa.eu/resource/authority/"
 ID = f"{CANONICAL}/id/"
 CATALOG = URIRef(ID + "catalog/omgevingsmonitor")
 OGC_FEATURES = URIRef("http://www.opengis.net/spec/ogcapi-features-1/1.0")
+OGC_COVERAGES = URIRef("http://www.opengis.net/spec/ogcapi-coverages-1/1.0")
+AREA_DOWNLOADS_OF = "area-status"  # the derived dataset whose per-area files are listed
 SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
 LICENSES = {  # SPDX id in a manifest → licence IRI
     "CC0-1.0": "http://creativecommons.org/publicdomain/zero/1.0/",
@@ -36,6 +40,9 @@ FREQUENCIES = {"yearly": "ANNUAL", "annual": "ANNUAL", "monthly": "MONTHLY", "da
 FORMATS = {  # our key → (EU file type, IANA media type)
     "geojson": ("GEOJSON", "application/geo+json"),
     "csv": ("CSV", "text/csv"),
+    "gpkg": ("GPKG", "application/geopackage+sqlite3"),
+    "tif": ("TIFF", "image/tiff"),
+    "pdf": ("PDF", "application/pdf"),
     "html": ("HTML", "text/html"),
     "json": ("JSON", "application/json"),
 }
@@ -45,10 +52,35 @@ def dataset_iri(dataset_id: str) -> URIRef:
     return URIRef(ID + f"dataset/{dataset_id}")
 
 
+@dataclass(frozen=True)
+class OnOffer:
+    """What the database holds that the catalogue lists files of: each grid's years (a
+    coverage and a GeoTIFF per year) and the areas (a CSV and a PDF report each)."""
+
+    grid_years: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    areas: tuple[str, ...] = ()
+
+    @classmethod
+    def read(cls, conn) -> OnOffer:
+        cur = conn.cursor(row_factory=tuple_row)  # whatever the connection's row factory
+        years: dict[str, tuple[int, ...]] = {}
+        for dataset, year in cur.execute(
+                "SELECT dv.dataset, b.year FROM monitor.grid g"
+                " JOIN monitor.dataset_version dv ON dv.id = g.dataset_version_id"
+                " AND dv.is_current JOIN monitor.grid_band b ON b.grid_id = g.id"
+                " ORDER BY 1, 2").fetchall():
+            years[dataset] = (*years.get(dataset, ()), year)
+        areas = tuple(r[0] for r in cur.execute(
+            "SELECT code FROM monitor.area WHERE level IN ('wijk', 'buurt') ORDER BY code"))
+        return cls(years, areas)
+
+
 def build_catalogue(manifests: Iterable, public_url: str, vocab: Graph,
-                    derived: dict | None = None, city: City | None = None) -> Graph:
+                    derived: dict | None = None, city: City | None = None,
+                    offer: OnOffer | None = None) -> Graph:
     """Catalogue + one dcat:Dataset per manifest (every access level) + derived collections.
-    The publisher is the city of config/portal.yml."""
+    The publisher is the city of config/portal.yml; `offer` adds the files per grid year
+    and per area."""
     manifests = list(manifests)
     city = city or get_settings().city
     g = Graph()
@@ -73,11 +105,12 @@ def build_catalogue(manifests: Iterable, public_url: str, vocab: Graph,
     g.add((CATALOG, DCAT.themeTaxonomy, URIRef(ID + "scheme/themes")))
     _services(g, public, city)
 
+    offer = offer or OnOffer()
     for m in manifests:
-        _dataset(g, m, public, vocab, theme_of_indicator, city)
+        _dataset(g, m, public, vocab, theme_of_indicator, city, offer)
     for cid, c in (derived or {}).items():
         _derived(g, cid, c, derived_feeds(c, manifests), public, vocab, theme_of_indicator,
-                 city)
+                 city, offer)
     return g
 
 
@@ -186,22 +219,59 @@ def _distribution(g: Graph, ds, key: str, title: dict, fmt: str, license_node, *
         g.add((dist, DCAT.accessService, URIRef(ID + f"service/{service}")))
 
 
-def _collection_distributions(g: Graph, ds, public: str, collection: str, license_node) -> None:
+def _collection_distributions(g: Graph, ds, public: str, collection: str, license_node,
+                              dataset: str | None = None) -> None:
+    """The OGC API collection, and the dataset's files (/download/, streamed whole) — or,
+    for a derived collection, its items as GeoJSON and CSV."""
     base = f"{public}/ogc/collections/{collection}"
     _distribution(g, ds, "ogc-api", {"nl": f"OGC API Features-collectie '{collection}'",
                                      "en": f"OGC API Features collection '{collection}'"},
                   "geojson", license_node, access=base, service="ogc-api")
     g.add((URIRef(f"{ds}/distribution/ogc-api"), DCTERMS.conformsTo, OGC_FEATURES))
-    for fmt in ("geojson", "csv"):
+    for fmt in ("geojson", "csv", "gpkg") if dataset else ("geojson", "csv"):
         f = "json" if fmt == "geojson" else fmt
+        url = f"{public}/download/{dataset}.{fmt}" if dataset \
+            else f"{base}/items?f={f}&limit=10000"
         _distribution(g, ds, f"download-{fmt}",
                       {"nl": f"Download ({fmt.upper()})", "en": f"Download ({fmt.upper()})"},
-                      fmt, license_node, access=base,
-                      download=f"{base}/items?f={f}&limit=10000")
+                      fmt, license_node, access=url, download=url)
+
+
+def _grid_distributions(g: Graph, ds, public: str, dataset: str, years: tuple[int, ...],
+                        license_node) -> None:
+    """Every year as an OGC API Coverages collection and a Cloud-Optimised GeoTIFF, and one
+    GeoTIFF with every year as a band."""
+    whole = f"{public}/download/{dataset}.tif"
+    _distribution(g, ds, "download-tif", {"nl": "Download, alle jaren (GeoTIFF)",
+                                          "en": "Download, every year (GeoTIFF)"},
+                  "tif", license_node, access=whole, download=whole)
+    for year in years:
+        coverage = f"{public}/ogc/collections/{dataset}-{year}"
+        _distribution(g, ds, f"coverage-{year}",
+                      {"nl": f"OGC API Coverages {year}", "en": f"OGC API Coverages {year}"},
+                      "tif", license_node, access=coverage, service="ogc-api")
+        g.add((URIRef(f"{ds}/distribution/coverage-{year}"), DCTERMS.conformsTo,
+               OGC_COVERAGES))
+        cog = f"{public}/download/{dataset}/{year}.tif"
+        _distribution(g, ds, f"download-{year}-tif",
+                      {"nl": f"Cloud-Optimised GeoTIFF {year}",
+                       "en": f"Cloud-Optimised GeoTIFF {year}"},
+                      "tif", license_node, access=cog, download=cog)
+
+
+def _area_distributions(g: Graph, ds, public: str, areas: tuple[str, ...],
+                        license_node) -> None:
+    for code in areas:
+        for fmt, what in (("csv", ("cijfers", "figures")), ("pdf", ("rapport", "report"))):
+            url = f"{public}/gebied/{code}.{fmt}"
+            _distribution(g, ds, f"{code}-{fmt}",
+                          {"nl": f"{code}: {what[0]} ({fmt.upper()})",
+                           "en": f"{code}: {what[1]} ({fmt.upper()})"},
+                          fmt, license_node, access=url, download=url)
 
 
 def _dataset(g: Graph, m, public: str, vocab: Graph, theme_of_indicator: dict,
-             city: City) -> None:
+             city: City, offer: OnOffer) -> None:
     raw = getattr(m, "raw", {}) or {}
     ds = dataset_iri(m.id)
     _common(g, ds, ident=m.id, title=dict(m.title), description=dict(m.description),
@@ -221,15 +291,20 @@ def _dataset(g: Graph, m, public: str, vocab: Graph, theme_of_indicator: dict,
     if raw.get("provenance"):
         g.add((ds, RDFS.comment, Literal(str(raw["provenance"]), lang="en")))
     lic = _license(g, m.license)
-    if m.publish and m.access == "public":
-        _collection_distributions(g, ds, public, m.publish["collection"], lic)
+    if m.access != "public":  # listed with its access right, never its data
+        _distribution(g, ds, "source", {"nl": "Bron", "en": "Source"}, "html", lic,
+                      access=m.source_url)
+    elif m.publish:
+        _collection_distributions(g, ds, public, m.publish["collection"], lic, m.id)
+    elif m.id in offer.grid_years:
+        _grid_distributions(g, ds, public, m.id, offer.grid_years[m.id], lic)
     else:
         _distribution(g, ds, "source", {"nl": "Bron", "en": "Source"}, "html", lic,
                       access=m.source_url)
 
 
 def _derived(g: Graph, cid: str, c: dict, feeding: list, public: str, vocab: Graph,
-             theme_of_indicator: dict, city: City) -> None:
+             theme_of_indicator: dict, city: City, offer: OnOffer) -> None:
     ds = dataset_iri(cid)
     demo = bool(feeding) and all(m.demo for m in feeding)  # mixed: labelled per row
     _common(g, ds, ident=cid, title=c["title"], description=c["description"], demo=demo,
@@ -243,3 +318,5 @@ def _derived(g: Graph, cid: str, c: dict, feeding: list, public: str, vocab: Gra
         g.add((ds, OM.indicator, URIRef(ID + f"indicator/{code}")))
     g.add((ds, DCAT.landingPage, URIRef(public + "/")))
     _collection_distributions(g, ds, public, cid, URIRef(LICENSES["CC-BY-4.0"]))
+    if cid == AREA_DOWNLOADS_OF:
+        _area_distributions(g, ds, public, offer.areas, URIRef(LICENSES["CC-BY-4.0"]))

@@ -24,7 +24,7 @@ from psycopg.rows import dict_row
 
 from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, VAR_DIR, City, get_settings
-from portal.vocabulary.catalogue import build_catalogue, load_derived
+from portal.vocabulary.catalogue import OnOffer, build_catalogue, load_derived
 from portal.vocabulary.graph import load_vocabulary
 from portal.vocabulary.observations import ntriples
 from portal.vocabulary.rebase import CANONICAL
@@ -66,7 +66,7 @@ def write_ntriples(conn: psycopg.Connection, target: Path,
     manifests = all_manifests() if manifests is None else manifests
     vocab = load_vocabulary()
     catalogue = build_catalogue(manifests, CANONICAL, vocab, load_derived(CONFIG_DIR),
-                                city or get_settings().city)
+                                city or get_settings().city, OnOffer.read(conn))
     with target.open("w", encoding="utf-8") as out:
         out.write(vocab.serialize(format="nt"))
         out.write(catalogue.serialize(format="nt"))

@@ -13,12 +13,16 @@ import os
 import threading
 from pathlib import Path
 
+import yaml
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from portal.auth.gate import AccessGate
+from portal.auth.identity import SESSION_COOKIE, SESSION_SECONDS, Identity, secret_key
 from portal.settings import VAR_DIR, Settings
 from portal.web import ogc, semantic
 from portal.web.assets import VENDOR_DIR, vendored_packages
@@ -28,9 +32,12 @@ from portal.web.httpcache import HttpCache
 from portal.web.requestlog import RequestLog
 from portal.web.state import AppState
 from portal.web.views import (
+    account,
+    admin,
     apidocs,
     area,
     dashboard,
+    downloads,
     exports,
     health,
     home,
@@ -42,8 +49,8 @@ from portal.web.views import (
 )
 
 HERE = Path(__file__).parent
-VIEWS = (health, home, map_data, stations, location, norms_at, area, dashboard, exports, search,
-         apidocs)
+VIEWS = (health, home, map_data, stations, location, norms_at, downloads, area, dashboard,
+         exports, search, apidocs, account, admin)  # downloads before area: /gebied/{code}.pdf
 
 
 class OgcRootWithoutSlash:
@@ -67,6 +74,8 @@ def create_app(settings: Settings, db_url: str, state: AppState | None = None):
 
     state = state or AppState.build(settings, db_url)
     state.version.read()
+    state.ogc_collections = set(yaml.safe_load(config_path.read_text(encoding="utf-8"))
+                                ["resources"])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -102,4 +111,9 @@ def create_app(settings: Settings, db_url: str, state: AppState | None = None):
                        state.version,
                        state.app_id, settings.http_cache_max_age,
                        settings.http_cache_memory_mb * 2**20)
-    return RequestLog(RequestGuard(cached, state, settings.max_request_body_kb * 1024))
+    # who is asking (session cookie, token, Basic), then what they may see: before the cache
+    sessions = SessionMiddleware(Identity(AccessGate(cached, state), state),
+                                 secret_key=secret_key(), session_cookie=SESSION_COOKIE,
+                                 max_age=SESSION_SECONDS, same_site="lax",
+                                 https_only=settings.public_url.startswith("https://"))
+    return RequestLog(RequestGuard(sessions, state, settings.max_request_body_kb * 1024))

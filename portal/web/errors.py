@@ -68,7 +68,8 @@ def handlers(state) -> dict:
     def api_error(request: Request, exc: ApiError) -> Response:
         lang = language(request.query_params)
         message = state.messages.gettext(lang, exc.description, **exc.values)
-        return respond(request, exc.status, exc.code, message, exc.error)
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.status == 503 else None
+        return respond(request, exc.status, exc.code, message, exc.error, retry)
 
     def http_error(request: Request, exc: HTTPException) -> Response:
         message = f"{request.url.path}: {exc.detail}"

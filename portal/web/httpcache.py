@@ -104,6 +104,15 @@ def _compressible(headers: list[tuple[bytes, bytes]]) -> bool:
     return ctype.startswith(COMPRESSIBLE) and not any(k == b"content-encoding" for k, _ in headers)
 
 
+def _private(send):
+    async def sending(message):
+        if message["type"] == "http.response.start":
+            headers = [(k, v) for k, v in message.get("headers", []) if k != b"cache-control"]
+            message = {**message, "headers": [*headers, (b"cache-control", b"private, no-store")]}
+        await send(message)
+    return sending
+
+
 class HttpCache:
     """ASGI middleware in front of the app (outside its own gzip)."""
 
@@ -116,6 +125,10 @@ class HttpCache:
         version.on_change(self.store.clear)
 
     async def __call__(self, scope, receive, send):
+        principal = scope.get("principal")
+        if principal is not None and not principal.anonymous:
+            await self.app(scope, receive, _private(send))  # staff: never shared, never kept
+            return
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") \
                 or not cacheable(scope["path"]):
             await self.app(scope, receive, send)

@@ -12,21 +12,21 @@ from rdflib.namespace import RDF
 
 from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, Settings
-from portal.vocabulary.catalogue import build_catalogue, load_derived
+from portal.vocabulary.catalogue import OnOffer, build_catalogue, load_derived
 from portal.vocabulary.graph import load_vocabulary
 from portal.vocabulary.rebase import rebase
 
 
 class Knowledge:
-    def __init__(self, settings: Settings, pool, vocabulary: Graph | None = None,
-                 manifests: list[Manifest] | None = None):
+    def __init__(self, settings: Settings, offer: OnOffer | None = None,
+                 vocabulary: Graph | None = None, manifests: list[Manifest] | None = None):
         self.base = settings.iri_base_url
         self.public = settings.public_url
         canonical = vocabulary if vocabulary is not None else load_vocabulary()
         self.vocabulary = rebase(canonical, self.base)
         manifests = all_manifests() if manifests is None else manifests
         catalogue = build_catalogue(manifests, self.public, canonical,
-                                    load_derived(CONFIG_DIR))
+                                    load_derived(CONFIG_DIR), settings.city, offer)
         self.catalogue = rebase(catalogue, self.base)
         self.canonical = Graph()  # vocabulary + catalogue as written, for the HTML pages
         self.canonical += canonical

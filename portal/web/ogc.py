@@ -19,7 +19,8 @@ import yaml
 
 from portal.db.connect import pygeoapi_connection
 from portal.indicators.methods import derived_feeds
-from portal.ingest.manifest import Manifest, all_manifests
+from portal.ingest.gridfiles import GridFiles, ensure_grid_files
+from portal.ingest.manifest import DEFAULT_PUBLISHED, Manifest, all_manifests
 from portal.settings import CONFIG_DIR, REPO, Settings, get_settings
 from portal.vocabulary.graph import indicators, load_vocabulary
 from portal.vocabulary.rebase import CANONICAL, rebase_iri
@@ -106,12 +107,13 @@ def _resource(title: dict, description: dict, keywords: list[str], provider: dic
 
 
 def _manifest_provider(db: dict, m: Manifest) -> dict:
-    if m.target == "features":  # its own view in schema `data`, keyed as the manifest says
-        provider = _provider(db, m.publish["table"], m.load.get("id_field") or "fid", "data")
+    schema, table = m.published_table
+    if m.target in DEFAULT_PUBLISHED:  # its own view in schema `data`
+        provider = _provider(db, table, m.id_field, schema)
         if m.publish.get("time_field"):  # what `datetime=` filters on
             provider["time_field"] = m.publish["time_field"]
         return provider
-    return _provider(db, m.publish["table"])
+    return _provider(db, table, m.id_field, schema)
 
 
 def _manifest_links(m: Manifest) -> list[dict]:
@@ -121,14 +123,16 @@ def _manifest_links(m: Manifest) -> list[dict]:
 
 
 def resources(db_url: str, manifests: list[Manifest] | None = None,
-              iri_base: str = CANONICAL) -> dict:
-    """pygeoapi resources: one per public manifest with `publish`, plus derived collections."""
+              iri_base: str = CANONICAL, grids: dict[str, GridFiles] | None = None) -> dict:
+    """pygeoapi resources: one per manifest with `publish`, plus derived collections.
+    Restricted datasets are collections too: the access gate (portal/auth/gate.py) hides
+    them from whoever may not see them."""
     manifests = all_manifests() if manifests is None else manifests
     db = pygeoapi_connection(db_url)
     themes = _themes(iri_base)
     out = {}
     for m in manifests:
-        if not m.publish or m.access != "public":
+        if not m.publish:
             continue
         desc = {k: f"{v} Bron: {m.attribution}. Licentie: {m.license}."
                 for k, v in m.description.items()}
@@ -143,7 +147,29 @@ def resources(db_url: str, manifests: list[Manifest] | None = None,
                              if t in themes})
         out[cid] = _resource(c["title"], c["description"], c.get("keywords", []),
                              _provider(db, c["table"]), [], demo_label(feeding), fed_themes)
-    return _loaded_only(out, db_url)
+    out = _loaded_only(out, db_url)
+    by_id = {m.id: m for m in manifests}
+    for dataset, files in (grids or {}).items():  # grids: OGC API Coverages, one per year
+        m = by_id[dataset]
+        theme = (m.raw or {}).get("theme") or m.theme
+        for year in files.years:
+            title = {k: f"{v} {year}" for k, v in m.title.items()}
+            desc = {k: f"{v} Jaar {year}. Bron: {m.attribution}. Licentie: {m.license}."
+                    for k, v in m.description.items()}
+            out[coverage_id(dataset, year)] = _resource(
+                title, desc, [*m.keywords, str(year)], _coverage_provider(files.year(year)),
+                _manifest_links(m), m.demo, [themes[theme]] if theme in themes else [])
+    return out
+
+
+def coverage_id(dataset: str, year: int) -> str:
+    """The OGC API Coverages collection of one grid dataset and year."""
+    return f"{dataset}-{year}"
+
+
+def _coverage_provider(path: Path) -> dict:
+    return {"type": "coverage", "name": "rasterio", "data": str(path),
+            "format": {"name": "GTiff", "mimetype": "image/tiff; application=geotiff"}}  # GDAL looks for it
 
 
 def demo_label(feeding: list[Manifest]) -> bool | str:
@@ -207,7 +233,9 @@ def build(settings: Settings, db_url: str, runtime_dir: Path) -> tuple[Path, Pat
     cfg["server"]["map"]["url"] = f"{public}/static/blank-tile.png"
     templates = _templates(runtime_dir / "ogc-templates", public)
     cfg["server"]["templates"] = {"path": str(templates)}
-    cfg["resources"] = resources(db_url, iri_base=settings.iri_base_url)
+    manifests = all_manifests()
+    cfg["resources"] = resources(db_url, manifests, settings.iri_base_url,
+                                 ensure_grid_files(db_url, manifests))
     linked = _linked_templates(templates, runtime_dir / "ogc-templates-linked",
                                settings.iri_base_url)
     for cid in LINKED_DATA_COLLECTIONS & set(cfg["resources"]):
@@ -227,6 +255,10 @@ def build(settings: Settings, db_url: str, runtime_dir: Path) -> tuple[Path, Pat
 SORTBY = {"name": "sortby", "in": "query", "required": False, "style": "form", "explode": False,
           "description": "Comma-separated properties to sort by; prefix - for descending.",
           "schema": {"type": "array", "items": {"type": "string", "pattern": "[+|-]?[A-Za-z_].*"}}}
+SUBSET = {"name": "subset", "in": "query", "required": False, "style": "form", "explode": False,
+          "description": "Trim the coverage per axis, e.g. x(78000:84000),y(452000:458000) "
+                         "(OGC API - Coverages, coordinates of the storage CRS EPSG:28992).",
+          "schema": {"type": "array", "items": {"type": "string"}}}
 FILTER_PARAMS = {
     "filter": {"name": "filter", "in": "query", "required": False, "schema": {"type": "string"},
                "description": "CQL2 filter expression (cql2-text; cql2-json with filter-lang)"},
@@ -250,6 +282,7 @@ def _client_friendly(doc: dict, limits: dict) -> dict:
         "schema": {"type": "integer", "minimum": 1, "default": limits["default_items"],
                    "maximum": limits["max_items"]}}
     params["sortby"] = copy.deepcopy(SORTBY)
+    params["subset"] = copy.deepcopy(SUBSET)
     params.update(copy.deepcopy(FILTER_PARAMS))
     for path, item in doc.get("paths", {}).items():
         for op in item.values():
@@ -280,7 +313,8 @@ REMOTE_SCHEMAS = {
     _OPENGIS + "ogcapi/tiles/part1/1.0/openapi/ogcapi-tiles-1.yaml": (_FEATURES_1, None),
 }
 # Remote definitions replaced by one of our own components.
-OWN_COMPONENTS = {"/parameters/sortby.yaml": "#/components/parameters/sortby"}
+OWN_COMPONENTS = {"/parameters/sortby.yaml": "#/components/parameters/sortby",
+                  "/ogcapi-coverages-1.yaml": "#/components/parameters/subset"}
 
 
 class _Internalise:
@@ -395,14 +429,16 @@ def wrap(ogc_app, settings: Settings, db_url: str, config_path: Path):
     """pygeoapi's app behind the fast JSON path, declaring the filter classes it serves."""
     from pygeoapi.api import itemtypes
 
+    from portal.ogc.coverages import CoverageDescription
     from portal.ogc.fastpath import FastFeatures
 
     for uri in FILTER_CONFORMANCE:
         if uri not in itemtypes.CONFORMANCE_CLASSES_FEATURES:
             itemtypes.CONFORMANCE_CLASSES_FEATURES.append(uri)
     cfg = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    return FastFeatures(ogc_app, db_url, cfg["resources"], cfg["server"]["url"],
+    fast = FastFeatures(ogc_app, db_url, cfg["resources"], cfg["server"]["url"],
                         cfg["server"].get("limits", {}), _definitions(settings))
+    return CoverageDescription(fast, cfg["resources"])
 
 
 def _definitions(settings: Settings) -> dict[str, dict[str, str]]:
@@ -416,3 +452,37 @@ def _definitions(settings: Settings) -> dict[str, dict[str, str]]:
                 out[m.publish["collection"]] = defs
     return out
 
+
+def collections_without(doc: dict, hidden: set[str], fmt: str, lang: str | None
+                        ) -> tuple[str | bytes, str]:
+    """pygeoapi's collection list without `hidden`, as JSON, HTML or JSON-LD: rendered
+    with pygeoapi's own templates and JSON-LD, from its JSON answer."""
+    import json
+
+    from pygeoapi.linked_data import jsonldify_collection
+    from pygeoapi.starlette_app import api_
+    from pygeoapi.util import render_j2_template
+
+    fcm = {**doc, "collections": [c for c in doc.get("collections", [])
+                                  if c.get("id") not in hidden]}
+    if fmt == "html":
+        fcm["base_url"] = api_.base_url
+        fcm["collections_path"] = api_.get_collections_url()
+        locale = api_.locales[0] if not lang else next(
+            (loc for loc in api_.locales if str(loc).startswith(lang)), api_.locales[0])
+        return render_j2_template(api_.tpl_config, api_.config["server"]["templates"],
+                                  "collections/index.html", fcm, locale), "text/html"
+    if fmt == "jsonld":
+        jsonld = api_.fcmld.copy()
+        jsonld["dataset"] = [jsonldify_collection(api_, c, api_.locales[0])
+                             for c in fcm["collections"]]
+        return json.dumps(jsonld), "application/ld+json"
+    return json.dumps(fcm), "application/json"
+
+
+def openapi_without(doc: dict, hidden: set[str]) -> dict:
+    """The OpenAPI document without the paths and tags of `hidden` collections."""
+    return {**doc,
+            "paths": {p: v for p, v in doc.get("paths", {}).items()
+                      if not (p.startswith("/collections/") and p.split("/")[2] in hidden)},
+            "tags": [tag for tag in doc.get("tags", []) if tag.get("name") not in hidden]}

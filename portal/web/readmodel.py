@@ -182,6 +182,20 @@ WHERE s.level = %(level)s AND s.indicator = ANY(%(indicators)s)
 ORDER BY s.area_code, s.indicator, s.year
 """
 
+# The downloads of one area (CSV, PDF report): every indicator and year, as the page shows them.
+AREA_EXPORT_SQL = """
+SELECT s.area_code, s.area_name, s.level, s.indicator, s.indicator_label_nl AS label_nl,
+       s.indicator_label_en AS label_en, s.theme_label_nl AS theme_nl,
+       s.theme_label_en AS theme_en, s.year, s.value, s.unit, s.status,
+       s.status_norm_iri AS governing_norm, s.status_norm_nl AS governing_norm_nl,
+       s.status_norm_en AS governing_norm_en, s.status_norm_threshold AS norm_threshold,
+       s.status_margin AS margin, s.norms, s.open_norms, s.trend, s.source, s.source_kind,
+       s.dataset, s.dataset_version, s.demo
+FROM monitor.area_status s
+WHERE s.area_code = %s
+ORDER BY s.theme_label_nl, s.indicator, s.year
+"""
+
 GOALS_EXPORT_SQL = """
 SELECT area_code, area_name, level, goal_iri, goal_label_nl, goal_label_en, indicator,
        unit, comparator, target_value, target_year, last_year, last_value, projected_value,

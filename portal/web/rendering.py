@@ -49,7 +49,9 @@ class Templates:
         other = "en" if lang == "nl" else "nl"
         path = request.url.path if request is not None else "/"
         query = dict(request.query_params) if request is not None else {}
+        principal = request.scope.get("principal") if request is not None else None
         return self.envs[lang].get_template(template).render(
             lang=lang, other=other, switch=self.urls.same_page(path, query, other),
             u=self.urls, path=path, comparator=COMPARATOR, **self.palettes[lang],
+            signed_in=principal.name if principal is not None else None,
             **self.shared, **ctx)

@@ -11,7 +11,7 @@ import re
 from contextvars import ContextVar
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, SKOS
 
 from portal.vocabulary.graph import OM, QUDT
 from portal.vocabulary.rebase import CANONICAL, rebase_iri
@@ -30,6 +30,7 @@ TEXT = {  # labels of the page, as catalogue messages (portal/web/locale)
     "year": N_("Target year"), "steers": N_("Steers"), "properties": N_("All properties"),
     "property": N_("Property"), "object": N_("Value"), "downloads": N_("Other formats"),
     "type": N_("Type"), "open": N_("Open norm (text)"), "summary": N_("Summary"),
+    "files": N_("Download and use this dataset"),
 }
 PERIODS = {"P1Y": N_("calendar year"), "P1D": N_("24 hours"), "PT1H": N_("1 hour")}
 _T: ContextVar[dict] = ContextVar("texts")  # TEXT in the page's language (page_model sets it)
@@ -210,7 +211,13 @@ def _page_model(graph: Graph, description: Graph, subject: URIRef, lang: str) ->
     elif OM.PolicyGoal in types:
         summary = goal_summary(graph, subject, lang)
     verified = description.value(subject, OM.verified)
+    files = []  # a dataset's distributions: where to get it (dcat:downloadURL, else accessURL)
+    for dist in sorted(description.objects(subject, DCAT.distribution)):
+        url = graph.value(dist, DCAT.downloadURL) or graph.value(dist, DCAT.accessURL)
+        if url is not None:
+            files.append({"href": str(url), "text": label(graph, dist, lang)})
     return {
+        "files": files,
         "t": t,
         "lang": lang,
         "iri": rebase_iri(str(subject), _BASE.get()),

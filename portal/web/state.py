@@ -17,12 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
+from portal.auth.policy import Policy, read_roles
 from portal.ingest.load import code_version
 from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, Settings
+from portal.vocabulary.catalogue import OnOffer
 from portal.vocabulary.rebase import CANONICAL, rebase_iri
 from portal.vocabulary.triplestore import ensure_store
 from portal.web import readmodel
@@ -49,6 +52,9 @@ class Vocabulary:
     goals: list[Goal]
     definitions: dict[str, dict]
     zone_norms: VocabularyNorms
+    policy: Policy
+    # OGC collection → the dataset it publishes; a grid's coverages are <dataset>-<year>
+    collection_datasets: dict[str, str]
 
     @property
     def public_manifests(self) -> list[Manifest]:
@@ -68,6 +74,7 @@ class AppState:
     db_url: str = ""
     sparql: SparqlEngine | None = None
     sparql_store: Path | None = None
+    ogc_collections: set[str] = field(default_factory=set)  # as configured for pygeoapi
     templates: Templates = field(init=False)
     app_id: str = ""
     _memo: dict = field(default_factory=dict)
@@ -93,7 +100,7 @@ class AppState:
         return cls(settings=settings, pool=pool, apool=apool, version=DataVersion(db_url),
                    messages=Messages(city=city.display_name), urls=Urls(settings.public_url),
                    geocoder=from_config(settings.geocoder, city_number=city.number),
-                   vocab=load_vocab(settings, pool), db_url=db_url,
+                   vocab=load_vocab(settings, db_url), db_url=db_url,
                    sparql=SparqlEngine(timeout_seconds=settings.sparql_timeout_seconds))
 
     def _shared(self) -> dict:
@@ -118,7 +125,7 @@ class AppState:
 
     def _reload(self) -> None:
         try:
-            self.vocab = load_vocab(self.settings, self.pool)
+            self.vocab = load_vocab(self.settings, self.db_url)
         except Exception:  # keep serving with what we had
             log.exception("reloading manifests and vocabulary failed")
         with self._lock:
@@ -174,12 +181,21 @@ class AppState:
         return [g for g in self.vocab.goals if code is None or g.indicator == code]
 
 
-def load_vocab(settings: Settings, pool) -> Vocabulary:
+def load_vocab(settings: Settings, db_url: str) -> Vocabulary:
     manifests = all_manifests(settings.datasets_dir)
-    knowledge = Knowledge(settings, pool, manifests=manifests)
+    try:
+        with psycopg.connect(db_url, connect_timeout=5) as conn:
+            offer = OnOffer.read(conn)
+    except psycopg.Error:  # the catalogue lists the files per year and area once it answers
+        log.warning("catalogue: the database does not answer; grid years and areas left out")
+        offer = OnOffer()
+    knowledge = Knowledge(settings, offer, manifests=manifests)
     goals, definitions = vocab_extras(knowledge.canonical)
     return Vocabulary(manifests, knowledge, goals, definitions,
-                      VocabularyNorms.of(knowledge.canonical, manifests))
+                      VocabularyNorms.of(knowledge.canonical, manifests),
+                      Policy(read_roles(), manifests),
+                      {**{m.id: m.id for m in manifests if m.target == "grid"},
+                       **{m.publish["collection"]: m.id for m in manifests if m.publish}})
 
 
 def _app_id(settings: Settings) -> str:

@@ -29,6 +29,14 @@ class Urls:
     def area(self, code: str, lang: str | None = None) -> str:
         return self.to(f"/gebied/{quote(code, safe='')}", lang)
 
+    def area_download(self, code: str, fmt: str, lang: str | None = None) -> str:
+        return self.to(f"/gebied/{quote(code, safe='')}.{fmt}", lang)
+
+    def download(self, dataset: str, fmt: str, year: int | None = None) -> str:
+        """A dataset's file: .csv/.geojson/.gpkg (vector) or .tif (grid, one year or all)."""
+        name = f"{dataset}/{year}" if year is not None else dataset
+        return self.to(f"/download/{quote(name, safe='/')}.{fmt}")
+
     def same_page(self, path: str, query: dict, lang: str) -> str:
         """This page in language `lang`, every other parameter kept."""
         rest = {k: v for k, v in query.items() if k != "lang"}

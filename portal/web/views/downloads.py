@@ -1,0 +1,155 @@
+"""Downloads: every dataset as a file, and the figures of one wijk or buurt.
+
+- `/download/{dataset}.csv|.geojson|.gpkg` — vector datasets (portal/web/downloads.py);
+- `/download/{dataset}.tif` (every year a band) and `/download/{dataset}/{year}.tif` — grids,
+  Cloud-Optimised GeoTIFFs served with HTTP range requests (QGIS and GDAL `/vsicurl/`);
+- `/gebied/{code}.csv` and `/gebied/{code}.pdf` — every indicator, year, status and norm of
+  one area from the read model, as the area page shows them.
+
+Who may download a restricted dataset is decided by the access gate (portal/auth/gate.py),
+before this module is reached. At most DOWNLOAD_SLOTS dataset streams run at once; more get
+503 with Retry-After rather than exhausting the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from datetime import date
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from portal.ingest.gridfiles import write_grid_files
+from portal.web import downloads, readmodel
+from portal.web.errors import ApiError
+from portal.web.i18n import N_
+from portal.web.views.area import CBS_CODE
+from portal.web.views.common import lang_of
+
+DOWNLOAD_SLOTS = 4
+AREA_FIELDS = ["area_code", "area_name", "level", "indicator", "label_nl", "label_en", "year",
+               "value", "unit", "status", "governing_norm", "governing_norm_nl",
+               "norm_threshold", "margin", "norms", "open_norms", "trend", "source",
+               "source_kind", "dataset", "dataset_version", "demo", "license"]
+AREA_LICENSE = "CC-BY-4.0"  # the monitor's own figures (catalogue: derived datasets)
+
+
+class _Slots:
+    def __init__(self, n: int):
+        self._sem = threading.BoundedSemaphore(n)
+
+    def take(self) -> None:
+        if not self._sem.acquire(blocking=False):
+            raise ApiError(503, N_("Too many downloads at once: please try again in a few "
+                                   "seconds."))
+
+    def give(self) -> None:
+        self._sem.release()
+
+    def wrap(self, chunks):
+        try:
+            yield from chunks
+        finally:
+            self.give()
+
+
+def routes(state) -> list[Route]:
+    slots = _Slots(DOWNLOAD_SLOTS)
+
+    def manifest(name: str):
+        m = state.vocab.policy.manifests.get(name)
+        if m is None:
+            raise ApiError(404, N_("Not found: {path}"), path=f"/download/{name}")
+        return m
+
+    def current(m):
+        with state.pool.connection() as conn:
+            f = downloads.facts(conn, m)
+        if f is None:
+            raise ApiError(404, N_("Dataset {dataset} has not been loaded yet."), dataset=m.id)
+        return f
+
+    def grid_file(m, year: int | None):
+        with state.pool.connection() as conn:
+            files = write_grid_files(conn, m)
+        if files is None:
+            raise ApiError(404, N_("Dataset {dataset} has not been loaded yet."), dataset=m.id)
+        if year is not None and year not in files.years:
+            raise ApiError(404, N_("Dataset {dataset} has no year {year}; it has {years}."),
+                           dataset=m.id, year=year,
+                           years=", ".join(map(str, files.years)))
+        path = files.all_years if year is None else files.year(year)
+        name = f"{m.id}.tif" if year is None else f"{m.id}-{year}.tif"
+        return FileResponse(path, media_type="image/tiff", filename=name,
+                            headers={"Cache-Control": "public, max-age=3600"})
+
+    def dataset_download(request: Request) -> Response:
+        m = manifest(request.path_params["dataset"])
+        fmt = request.path_params["fmt"]
+        if m.target == "grid":
+            if fmt != "tif":
+                raise ApiError(404, N_("{dataset} is a grid: download it as .tif"),
+                               dataset=m.id)
+            return grid_file(m, None)
+        if fmt not in downloads.VECTOR_FORMATS or m.published_table is None:
+            raise ApiError(404, N_("{dataset} downloads as .csv, .geojson or .gpkg"),
+                           dataset=m.id)
+        f = current(m)
+        name = f"{m.id}-v{f.version}.{fmt}"
+        media = downloads.VECTOR_FORMATS[fmt]
+        if fmt == "gpkg":
+            path = downloads.geopackage(state.db_url, m, f)
+            return FileResponse(path, media_type=media, filename=name)
+        slots.take()
+        chunks = (downloads.csv_chunks if fmt == "csv" else downloads.geojson_chunks)(
+            state.db_url, m, f)
+        return StreamingResponse(slots.wrap(chunks), media_type=media, headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Link": f'<{m.source_url}>; rel="describedby"'})
+
+    def grid_year(request: Request) -> Response:
+        m = manifest(request.path_params["dataset"])
+        if m.target != "grid":
+            raise ApiError(404, N_("{dataset} downloads as .csv, .geojson or .gpkg"),
+                           dataset=m.id)
+        return grid_file(m, request.path_params["year"])
+
+    def area_rows(request: Request) -> tuple[dict, list[dict]]:
+        code = request.path_params["code"]
+        area = state.query(readmodel.AREA_SQL, (code,)) if CBS_CODE.match(code) else []
+        if not area:
+            raise ApiError(404, N_("no wijk or buurt with code {code}"), code=code[:40])
+        return area[0], state.query(readmodel.AREA_EXPORT_SQL, (code,))
+
+    def area_csv(request: Request) -> Response:
+        area, rows = area_rows(request)
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=AREA_FIELDS, lineterminator="\n",
+                                extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({**r, "license": AREA_LICENSE} for r in rows)
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="omgevingsmonitor-{area["code"]}.csv"'})
+
+    def area_pdf(request: Request) -> Response:
+        from weasyprint import HTML
+
+        lang = lang_of(request)
+        area, rows = area_rows(request)
+        latest = {}
+        for r in rows:  # ordered by indicator, year: the last one of each indicator stays
+            latest[r["indicator"]] = r
+        html = state.templates.render(
+            lang, "area_report.html", request, area=area, rows=list(latest.values()),
+            demo=any(r["demo"] for r in rows), today=date.today().isoformat(),
+            license=AREA_LICENSE, version=state.version.current)
+        pdf = HTML(string=html, base_url=str(request.base_url)).write_pdf()
+        return Response(pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="omgevingsmonitor-{area["code"]}.pdf"'})
+
+    return [Route("/download/{dataset}.{fmt}", dataset_download),
+            Route("/download/{dataset}/{year:int}.tif", grid_year),
+            Route("/gebied/{code}.csv", area_csv), Route("/gebied/{code}.pdf", area_pdf)]
