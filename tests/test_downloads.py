@@ -96,7 +96,7 @@ def test_unknown_or_mismatched_downloads_are_404_with_a_message(http):
     for path, words in ((f"/download/{GRID}.csv", "grid"), (f"/download/{VECTOR}.tif", ".gpkg"),
                         ("/download/no-such-dataset.csv", "Not found"),
                         (f"/download/{GRID}/1900.tif", "no year 1900")):
-        res = http.get(path)
+        res = http.get(path, params={"lang": "en"})
         assert res.status_code == 404 and words in res.json()["description"], path
 
 

@@ -18,7 +18,7 @@ import yaml
 
 from portal.errors import UserError
 from portal.ingest.load import load
-from portal.ingest.manifest import read_manifest
+from portal.ingest.manifest import all_manifests, read_manifest
 from portal.settings import DATASETS_DIR, REPO
 from tests.conftest import run_cli, running_server
 
@@ -48,9 +48,10 @@ def test_catalogue_records_every_load_and_balances(conn):
         "SELECT dataset, rows_read, rows_loaded, rows_rejected, demo, code_version, checksum,"
         " source FROM monitor.dataset_version WHERE is_current ORDER BY dataset").fetchall()
     assert [r[0] for r in rows] == sorted(p.parent.name for p in DATASETS_DIR.glob("*/dataset.yml"))
+    manifests = {m.id: m for m in all_manifests()}
     for dataset, read, loaded, rejected, demo, code, digest, source in rows:
         assert read == loaded + rejected, dataset
-        assert demo == dataset.startswith("demo-")
+        assert demo == manifests[dataset].demo, dataset
         assert code and len(digest) == 64 and source
 
 

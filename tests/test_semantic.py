@@ -223,8 +223,11 @@ def test_published_datasets_have_ogc_and_download_distributions(catalogue):
     ds = dataset_iri("cbs-buurten-2024")
     urls = {str(u) for d in catalogue.objects(ds, DCAT.distribution)
             for u in catalogue.objects(d, DCAT.downloadURL)}
-    assert "http://127.0.0.1:8000/ogc/collections/buurten/items?f=json&limit=10000" in urls
-    assert any(u.endswith("f=csv&limit=10000") for u in urls)
+    assert {f"http://127.0.0.1:8000/download/cbs-buurten-2024.{fmt}"
+            for fmt in ("csv", "geojson", "gpkg")} <= urls
+    derived = {str(u) for d in catalogue.objects(dataset_iri("area-status"), DCAT.distribution)
+               for u in catalogue.objects(d, DCAT.downloadURL)}
+    assert any(u.endswith("/items?f=csv&limit=10000") for u in derived)  # derived: its items
 
 
 def test_catalogue_served(http, server):

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from portal.auth.policy import ANONYMOUS, Denied, Principal, audit
-from portal.web.guard import refuse
+from portal.web.guard import SecurityHeaders, refuse
 from portal.web.i18n import N_
 
 _COLLECTION = re.compile(r"^/ogc/collections/([^/]+)")
@@ -86,20 +86,23 @@ class AccessGate:
         await self.app(scope, receive, send)
 
     async def _audited(self, scope, receive, send, principal: Principal, dataset: str):
+        """The read is written to the audit table before the answer's last bytes go out: a
+        client that has the whole answer has been recorded."""
         seen = {"status": 500}
+
+        def write():
+            with self.state.pool.connection() as conn:
+                audit(conn, principal, dataset, scope["method"], scope["path"], seen["status"])
 
         async def sending(message):
             if message["type"] == "http.response.start":
                 seen["status"] = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body") \
+                    and seen["status"] < 400:
+                await to_thread.run_sync(write)
             await send(message)
 
         await self.app(scope, receive, sending)
-        if seen["status"] < 400:
-            def write():
-                with self.state.pool.connection() as conn:
-                    audit(conn, principal, dataset, scope["method"], scope["path"],
-                          seen["status"])
-            await to_thread.run_sync(write)
 
     async def _inner_json(self, scope, receive) -> tuple[int, dict | None]:
         """The same request as JSON, answered by the app behind the gate."""
@@ -144,4 +147,4 @@ class AccessGate:
                                               request.query_params.get("lang"))
             response = HTMLResponse(body) if media == "text/html" else Response(
                 body, media_type=media)
-        await response(scope, receive, send)
+        await SecurityHeaders(response)(scope, receive, send)  # outside the app: add them here

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from portal.auth.accounts import TOKEN_PREFIX, account, check_password, check_token
 from portal.auth.policy import ANONYMOUS, Principal
 from portal.settings import VAR_DIR
+from portal.web.guard import SecurityHeaders
 
 SESSION_COOKIE = "om_session"
 SESSION_SECONDS = 8 * 3600  # a working day
@@ -64,7 +65,7 @@ class Identity:
             response = JSONResponse({"code": "Unauthorized", "description": str(exc)},
                                     status_code=401,
                                     headers={"WWW-Authenticate": f"{exc.scheme} {realm}"})
-            await response(scope, receive, send)
+            await SecurityHeaders(response)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

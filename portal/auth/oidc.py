@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass
 
-from authlib.integrations.starlette_client import OAuth, OAuthError
 from starlette.requests import Request
 
 from portal.auth.policy import read_roles
@@ -32,6 +32,9 @@ class OidcClient:
         self.issuer = issuer.rstrip("/")
         self.roles_claim = roles_claim
         self.role_map = role_map
+        with warnings.catch_warnings():  # Authlib 1.9 warns that httpx will become httpx2
+            warnings.filterwarnings("ignore", message=".*httpx.*deprecated")
+            from authlib.integrations.starlette_client import OAuth
         self.oauth = OAuth()
         self.oauth.register(
             "city", client_id=client_id, client_secret=client_secret,
@@ -53,6 +56,8 @@ class OidcClient:
         return await self.oauth.city.authorize_redirect(request, redirect_uri)
 
     async def user(self, request: Request) -> OidcUser:
+        from authlib.integrations.starlette_client import OAuthError
+
         try:
             token = await self.oauth.city.authorize_access_token(request)
         except OAuthError as exc:

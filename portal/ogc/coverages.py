@@ -7,6 +7,11 @@ labels x/y, bounds and resolution in EPSG:28992) and `rangeType` it sizes the ra
 and asks `subset=x(…),y(…)` in the storage CRS, which the rasterio provider serves as is.
 This middleware adds those two members to the collection's JSON answer, read once from
 the file the collection is served from.
+
+It also checks `bbox` and `bbox-crs` of a coverage request before pygeoapi sees them:
+pygeoapi 0.24 answers a malformed bbox with 500, and takes `bbox-crs` only as a bare EPSG
+number (a CRS URI, as OGC API clients send it, is a 500 too). A bad value is 400 here; a
+CRS URI is handed on as its EPSG number.
 """
 
 from __future__ import annotations
@@ -14,10 +19,54 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse
 
 _COLLECTION = re.compile(r"/collections/([^/]+)/?$")
+_COVERAGE = re.compile(r"/collections/([^/]+)/coverage/?$")
+_EPSG_URI = re.compile(r"^https?://www\.opengis\.net/def/crs/EPSG/0/([0-9]{4,6})$")
+CRS84_URIS = ("http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+              "https://www.opengis.net/def/crs/OGC/1.3/CRS84")
+
+
+class BadCoverageRequest(ValueError):
+    pass
+
+
+def checked_query(query: str) -> str:
+    """The coverage request's query string with bbox and bbox-crs checked (and bbox-crs as
+    the EPSG number pygeoapi wants); raises BadCoverageRequest."""
+    import math
+
+    from rasterio.crs import CRS
+    from rasterio.errors import CRSError
+
+    pairs = parse_qsl(query, keep_blank_values=True)
+    out = []
+    for key, value in pairs:
+        if key == "bbox":
+            try:
+                numbers = [float(v) for v in value.split(",")]
+            except ValueError:
+                raise BadCoverageRequest("bbox: four numbers minx,miny,maxx,maxy") from None
+            if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers) \
+                    or numbers[0] >= numbers[2] or numbers[1] >= numbers[3]:
+                raise BadCoverageRequest("bbox: four numbers minx,miny,maxx,maxy with "
+                                         "minx < maxx and miny < maxy (a grid has no height)")
+        if key == "bbox-crs":
+            m = _EPSG_URI.match(value)
+            code = "4326" if value in CRS84_URIS else m.group(1) if m else value
+            try:
+                CRS.from_epsg(int(code))
+            except (ValueError, CRSError):
+                raise BadCoverageRequest(
+                    f"bbox-crs: {value[:80]!r} is not an EPSG CRS (e.g. "
+                    "http://www.opengis.net/def/crs/EPSG/0/28992 or 28992)") from None
+            value = code
+        out.append((key, value))
+    return urlencode(out)
 RD_URI = "http://www.opengis.net/def/crs/EPSG/0/28992"
 
 
@@ -43,6 +92,28 @@ def describe_grid(path: str) -> dict:
     }
 
 
+def _outside_is_400(send, path: str):
+    """pygeoapi's rasterio provider fails (500, "query error") when the requested bbox or
+    subset does not overlap the grid; with bbox and bbox-crs checked, that is what a 500
+    means here: the client asked for an area the coverage does not have."""
+    state = {"swallow": False}
+
+    async def sending(message):
+        if message["type"] == "http.response.start" and message["status"] == 500:
+            state["swallow"] = True
+            axis = describe_grid(path)["domainSet"]["generalGrid"]["axis"]
+            response = JSONResponse({"code": "InvalidParameterValue", "description": (
+                "bbox/subset: the coverage cannot be cut to the requested area; it covers x "
+                f"{axis[0]['lowerBound']:.0f}–{axis[0]['upperBound']:.0f}, y "
+                f"{axis[1]['lowerBound']:.0f}–{axis[1]['upperBound']:.0f} in EPSG:28992")},
+                status_code=400)
+            await response({"type": "http"}, None, send)
+            return
+        if not state["swallow"]:
+            await send(message)
+    return sending
+
+
 class CoverageDescription:
     def __init__(self, app, resources: dict):
         self.app = app
@@ -50,6 +121,18 @@ class CoverageDescription:
                       for p in r.get("providers", []) if p.get("type") == "coverage"}
 
     async def __call__(self, scope, receive, send):
+        cov = _COVERAGE.search(scope.get("path", "")) if scope["type"] == "http" else None
+        if cov and cov.group(1) in self.files:
+            try:
+                query = checked_query(scope.get("query_string", b"").decode("latin-1"))
+            except BadCoverageRequest as exc:
+                response = JSONResponse({"code": "InvalidParameterValue",
+                                         "description": str(exc)}, status_code=400)
+                await response(scope, receive, send)
+                return
+            scope = {**scope, "query_string": query.encode()}
+            await self.app(scope, receive, _outside_is_400(send, self.files[cov.group(1)]))
+            return
         m = _COLLECTION.search(scope.get("path", "")) if scope["type"] == "http" else None
         if not m or m.group(1) not in self.files or scope["method"] != "GET":
             await self.app(scope, receive, send)

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from portal.ogc.query import (
+    BAD_VALUE_ERRORS,
     COLUMNS_SQL,
     CRS_URIS,
     EXACT_COUNT_BELOW,
@@ -128,8 +129,7 @@ class FastFeatures:
             return await self._items(col, params, body)
         except QueryError as exc:
             return _error(400, "InvalidParameterValue", str(exc))
-        except (psycopg.errors.DataError, psycopg.errors.UndefinedFunction,
-                psycopg.errors.InvalidParameterValue, psycopg.errors.InternalError_) as exc:
+        except BAD_VALUE_ERRORS as exc:
             # e.g. a filter comparing a number column with text: the value is wrong, not us
             which = "filter" if params.get("filter") or request.method == "POST" else "query"
             return _error(400, "InvalidParameterValue",

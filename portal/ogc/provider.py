@@ -23,6 +23,7 @@ from pygeoapi.provider.base import (
 )
 
 from portal.ogc.query import (
+    BAD_VALUE_ERRORS,
     COLUMNS_SQL,
     DEFAULT_CRS,
     RD,
@@ -125,6 +126,9 @@ class PostGISProvider(BaseProvider):
                 features, returned, _ = conn.execute(page_sql(self.collection, fq)).fetchone()
         except QueryError as exc:
             raise ProviderInvalidQueryError(user_msg=str(exc)) from None
+        except BAD_VALUE_ERRORS as exc:  # e.g. jaar=abc on an integer column
+            raise ProviderInvalidQueryError(
+                user_msg=f"query: {exc.diag.message_primary or exc}") from None
         return {"type": "FeatureCollection", "features": json.loads(features),
                 "numberMatched": matched, "numberReturned": returned}
 

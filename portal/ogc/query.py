@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import psycopg
 from psycopg import sql
 
 from portal.ogc import cql2
@@ -31,6 +32,10 @@ PG_JSON_TYPES = {"integer": "integer", "bigint": "integer", "smallint": "integer
                  "double precision": "number", "real": "number", "numeric": "number",
                  "boolean": "boolean", "date": "string", "text": "string",
                  "character varying": "string", "timestamp with time zone": "string"}
+# What PostgreSQL says when a value of the request does not fit its column (text compared
+# with a number or a date): the request is wrong, not us — 400 on every path.
+BAD_VALUE_ERRORS = (psycopg.errors.DataError, psycopg.errors.UndefinedFunction,
+                    psycopg.errors.InvalidParameterValue, psycopg.errors.InternalError_)
 RESERVED = {"f", "lang", "limit", "offset", "cursor", "bbox", "bbox-crs", "crs", "datetime",
             "properties", "skipGeometry", "sortby", "filter", "filter-lang", "filter-crs",
             "resulttype", "q"}

@@ -166,10 +166,9 @@ async def refuse(state, scope, receive, send, status: int, code: str, message: s
         response = HTMLResponse(page, status_code=status)
     else:
         response = JSONResponse({"code": code, "description": text}, status_code=status)
-    response.headers.update({k.decode(): v.decode() for k, v in FIXED_HEADERS})
     if status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    await response(scope, receive, send)
+    await SecurityHeaders(response)(scope, receive, send)
 
 
 class DatabaseGate:

@@ -13,7 +13,9 @@
     layout: "BaseLayout",
     deepLinking: true,
     validatorUrl: null, // no badge fetched from an outside validator
-    docExpansion: "list",
+    // the portal API opens as a list; the OGC API has a section per collection (70+):
+    // closed, open the one you need
+    docExpansion: node.getAttribute("data-expansion") || "list",
     defaultModelsExpandDepth: 0
   });
 })();
