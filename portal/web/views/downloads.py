@@ -56,76 +56,79 @@ class _Slots:
             self.give()
 
 
-def routes(state) -> list[Route]:
-    slots = _Slots(DOWNLOAD_SLOTS)
+class Downloads:
+    """The download endpoints of one app."""
 
-    def manifest(name: str):
-        m = state.vocab.policy.manifests.get(name)
+    def __init__(self, state):
+        self.state = state
+        self.slots = _Slots(DOWNLOAD_SLOTS)
+
+    def manifest(self, name: str):
+        m = self.state.vocab.policy.manifests.get(name)
         if m is None:
             raise ApiError(404, N_("Not found: {path}"), path=f"/download/{name}")
         return m
 
-    def current(m):
-        with state.pool.connection() as conn:
+    def current(self, m) -> downloads.Facts:
+        with self.state.pool.connection() as conn:
             f = downloads.facts(conn, m)
         if f is None:
             raise ApiError(404, N_("Dataset {dataset} has not been loaded yet."), dataset=m.id)
         return f
 
-    def grid_file(m, year: int | None):
-        with state.pool.connection() as conn:
+    def grid_file(self, m, year: int | None) -> Response:
+        with self.state.pool.connection() as conn:
             files = write_grid_files(conn, m)
         if files is None:
             raise ApiError(404, N_("Dataset {dataset} has not been loaded yet."), dataset=m.id)
         if year is not None and year not in files.years:
             raise ApiError(404, N_("Dataset {dataset} has no year {year}; it has {years}."),
-                           dataset=m.id, year=year,
-                           years=", ".join(map(str, files.years)))
+                           dataset=m.id, year=year, years=", ".join(map(str, files.years)))
         path = files.all_years if year is None else files.year(year)
         name = f"{m.id}.tif" if year is None else f"{m.id}-{year}.tif"
         return FileResponse(path, media_type="image/tiff", filename=name,
                             headers={"Cache-Control": "public, max-age=3600"})
 
-    def dataset_download(request: Request) -> Response:
-        m = manifest(request.path_params["dataset"])
+    def dataset(self, request: Request) -> Response:
+        m = self.manifest(request.path_params["dataset"])
         fmt = request.path_params["fmt"]
         if m.target == "grid":
             if fmt != "tif":
                 raise ApiError(404, N_("{dataset} is a grid: download it as .tif"),
                                dataset=m.id)
-            return grid_file(m, None)
+            return self.grid_file(m, None)
         if fmt not in downloads.VECTOR_FORMATS or m.published_table is None:
             raise ApiError(404, N_("{dataset} downloads as .csv, .geojson or .gpkg"),
                            dataset=m.id)
-        f = current(m)
+        f = self.current(m)
         name = f"{m.id}-v{f.version}.{fmt}"
         media = downloads.VECTOR_FORMATS[fmt]
         if fmt == "gpkg":
-            path = downloads.geopackage(state.db_url, m, f)
-            return FileResponse(path, media_type=media, filename=name)
-        slots.take()
+            return FileResponse(downloads.geopackage(self.state.db_url, m, f),
+                                media_type=media, filename=name)
+        self.slots.take()
         chunks = (downloads.csv_chunks if fmt == "csv" else downloads.geojson_chunks)(
-            state.db_url, m, f)
-        return StreamingResponse(slots.wrap(chunks), media_type=media, headers={
+            self.state.db_url, m, f)
+        return StreamingResponse(self.slots.wrap(chunks), media_type=media, headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Link": f'<{m.source_url}>; rel="describedby"'})
 
-    def grid_year(request: Request) -> Response:
-        m = manifest(request.path_params["dataset"])
+    def grid_year(self, request: Request) -> Response:
+        m = self.manifest(request.path_params["dataset"])
         if m.target != "grid":
             raise ApiError(404, N_("{dataset} downloads as .csv, .geojson or .gpkg"),
                            dataset=m.id)
-        return grid_file(m, request.path_params["year"])
+        return self.grid_file(m, request.path_params["year"])
 
-    def area_rows(request: Request) -> tuple[dict, list[dict]]:
+    def area_rows(self, request: Request) -> tuple[dict, list[dict]]:
         code = request.path_params["code"]
-        area = state.query(readmodel.AREA_SQL, (code,)) if CBS_CODE.match(code) else []
+        area = self.state.query(readmodel.AREA_SQL, (code,)) if CBS_CODE.match(code) else []
         if not area:
             raise ApiError(404, N_("no wijk or buurt with code {code}"), code=code[:40])
-        return area[0], state.query(readmodel.AREA_EXPORT_SQL, (code,))
+        return area[0], self.state.query(readmodel.AREA_EXPORT_SQL, (code,))
 
-    def area_csv(request: Request) -> Response:
-        area, rows = area_rows(request)
+    def area_csv(self, request: Request) -> Response:
+        area, rows = self.area_rows(request)
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=AREA_FIELDS, lineterminator="\n",
                                 extrasaction="ignore")
@@ -134,22 +137,23 @@ def routes(state) -> list[Route]:
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="omgevingsmonitor-{area["code"]}.csv"'})
 
-    def area_pdf(request: Request) -> Response:
+    def area_pdf(self, request: Request) -> Response:
         from weasyprint import HTML
 
         lang = lang_of(request)
-        area, rows = area_rows(request)
-        latest = {}
-        for r in rows:  # ordered by indicator, year: the last one of each indicator stays
-            latest[r["indicator"]] = r
-        html = state.templates.render(
+        area, rows = self.area_rows(request)
+        latest = {r["indicator"]: r for r in rows}  # ordered by year: the last one stays
+        html = self.state.templates.render(
             lang, "area_report.html", request, area=area, rows=list(latest.values()),
             demo=any(r["demo"] for r in rows), today=date.today().isoformat(),
-            license=AREA_LICENSE, version=state.version.current)
+            license=AREA_LICENSE, version=self.state.version.current)
         pdf = HTML(string=html, base_url=str(request.base_url)).write_pdf()
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'inline; filename="omgevingsmonitor-{area["code"]}.pdf"'})
 
-    return [Route("/download/{dataset}.{fmt}", dataset_download),
-            Route("/download/{dataset}/{year:int}.tif", grid_year),
-            Route("/gebied/{code}.csv", area_csv), Route("/gebied/{code}.pdf", area_pdf)]
+
+def routes(state) -> list[Route]:
+    d = Downloads(state)
+    return [Route("/download/{dataset}.{fmt}", d.dataset),
+            Route("/download/{dataset}/{year:int}.tif", d.grid_year),
+            Route("/gebied/{code}.csv", d.area_csv), Route("/gebied/{code}.pdf", d.area_pdf)]
