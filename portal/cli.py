@@ -226,6 +226,83 @@ def user_revoke(name: str, token_id: int) -> None:
     out.print(f"token {token_id} of {name} revoked")
 
 
+@app.command("fetch")
+def fetch_cmd(
+    datasets: Annotated[list[str] | None,
+                        typer.Argument(help="dataset ids; default all remote")] = None,
+) -> None:
+    """Download remote sources (manifest `source.fetch`) into var/sources/<id>/, with
+    conditional requests; unchanged upstream makes no new version. Exits 1 on any failure
+    (one line naming dataset and URL); what was current stays current."""
+    from portal.fetch.run import fetch, remote
+    from portal.ingest.manifest import select
+
+    problems = []
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed:,} bytes/rows"), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
+        for m in remote(select(datasets)):
+            task = progress.add_task(f"fetch {m.id}", total=None)
+            try:
+                f = fetch(m, lambda n, t=task: progress.advance(t, n))
+            except UserError as exc:
+                problems.append(str(exc))
+                out.print(f"{m.id}: [red]FAILED[/] {exc}", highlight=False)
+                continue
+            finally:
+                progress.remove_task(task)
+            what = "new files" if f.changed else "unchanged upstream"
+            out.print(f"{m.id}: {what} ({f.files} file(s), {f.bytes:,} bytes)", highlight=False)
+    if problems:
+        raise UserError(f"{len(problems)} source(s) not fetched: " + " | ".join(problems))
+
+
+@app.command()
+def update(
+    force: Annotated[bool, typer.Option("--force",
+                                        help="fetch every remote source, due or not")] = False,
+) -> None:
+    """Fetch what is due by each manifest's `update:` interval, ingest what changed and
+    recompute — under a lock: two runs never overlap. For a systemd timer or cron."""
+    from portal.db.connect import connect
+    from portal.fetch.run import UPDATE_LOCK, due, fetch, remote
+    from portal.ingest.load import load
+    from portal.ingest.manifest import all_manifests
+
+    url = _db_url()
+    with connect(url, autocommit=True) as lock:
+        if not lock.execute("SELECT pg_try_advisory_lock(%s)", (UPDATE_LOCK,)).fetchone()[0]:
+            raise UserError("another `portal update` is running; this one does nothing")
+        problems, loaded = [], []
+        for m in remote(all_manifests()):
+            if not (force or due(m)):
+                out.print(f"{m.id}: not due", highlight=False)
+                continue
+            try:
+                f = fetch(m)
+                if not f.changed:
+                    out.print(f"{m.id}: unchanged upstream, nothing to load", highlight=False)
+                    continue
+                with connect(url, autocommit=True) as conn:
+                    r = load(conn, m)
+            except UserError as exc:
+                problems.append(str(exc))
+                out.print(f"{m.id}: [red]FAILED[/] {exc}", highlight=False)
+                continue
+            if r.skipped:
+                out.print(f"{m.id}: fetched, same data as version {r.version}", highlight=False)
+            else:
+                loaded.append(m.id)
+                out.print(f"{m.id}: loaded version {r.version} ({r.loaded:,} rows)",
+                          highlight=False)
+        if loaded:
+            compute()
+        else:
+            out.print("nothing new: nothing recomputed", highlight=False)
+    if problems:
+        raise UserError(f"{len(problems)} source(s) not updated: " + " | ".join(problems))
+
+
 @app.command("stop-db")
 def stop_db() -> None:
     """Stop the private cluster (data is kept under var/pgdata)."""

@@ -312,7 +312,8 @@ def compute_stations(conn: psycopg.Connection, settings: dict | None,
     zm = manifests.get(settings.get("zones") or "")
     zones = sql.SQL("SELECT zone_code, zone_naam, geom FROM {}").format(
         sql.Identifier("data", table_name(zm.id))) if zm is not None and zm.id in versions \
-        else sql.SQL("SELECT NULL::text, NULL::text, NULL::geometry WHERE false")
+        else sql.SQL("SELECT NULL::text AS zone_code, NULL::text AS zone_naam,"
+                     " NULL::geometry AS geom WHERE false")  # no zones loaded
     run_sql(conn, "stations", {"version": versions[settings["dataset"]],
                                "min_capture": float(settings["min_capture"]),
                                "min_hours": int(settings["min_hours_per_day"]),

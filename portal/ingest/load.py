@@ -335,6 +335,18 @@ TABLES = {"area": "monitor.area", "station": "monitor.station",
           "measurement": "monitor.measurement", "area_figure": "monitor.area_figure"}
 
 
+def _provenance(m: Manifest):
+    """The fetch record of the files this version is made of (remote sources only)."""
+    if not m.source.get("fetch"):
+        return None
+    from psycopg.types.json import Jsonb
+
+    from portal.fetch.store import current_record
+
+    record = current_record(m.id)
+    return Jsonb(record.provenance()) if record else None
+
+
 def load(conn: psycopg.Connection, m: Manifest, dry_run: bool = False,
          progress: Progress | None = None) -> LoadResult:
     digest = checksum(m)
@@ -351,10 +363,10 @@ def load(conn: psycopg.Connection, m: Manifest, dry_run: bool = False,
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (m.id,))
         vid = conn.execute(
             "INSERT INTO monitor.dataset_version (dataset, version, checksum, source, demo,"
-            " value_kind, rows_read, rows_loaded, code_version, is_current)"
-            " VALUES (%s, %s, %s, %s, %s, %s, 0, 0, %s, false) RETURNING id",
+            " value_kind, rows_read, rows_loaded, code_version, is_current, provenance)"
+            " VALUES (%s, %s, %s, %s, %s, %s, 0, 0, %s, false, %s) RETURNING id",
             (m.id, result.version, digest, ", ".join(p.name for p in m.source_files()), m.demo,
-             m.value_kind, code_version())).fetchone()[0]
+             m.value_kind, code_version(), _provenance(m))).fetchone()[0]
         if m.target in TABLES:
             conn.execute(
                 f"DELETE FROM {TABLES[m.target]} WHERE dataset_version_id IN "

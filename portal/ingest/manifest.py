@@ -112,7 +112,15 @@ class Manifest:
 
     @property
     def source_pattern(self) -> str:
-        return os.path.normpath(self.folder / self.source["path"])
+        """The files ingest reads: beside the manifest, or — for a remote source that has
+        been fetched — in its current retrieval (portal/fetch/store.py)."""
+        base = self.folder
+        if self.source.get("fetch"):
+            from portal.fetch.store import current_dir
+
+            base = current_dir(self.id) or base
+        return os.path.normpath(base / Path(self.source["path"]).name
+                                if base != self.folder else base / self.source["path"])
 
     @property
     def value_kind(self) -> str:

@@ -1,0 +1,1 @@
+"""Remote sources: `portal fetch` and `portal update` (connectors in connectors/)."""
