@@ -391,6 +391,48 @@ def test_rivm_gcn_grids_fetch_per_year_and_load_as_grids(world, upstream):
     assert "unchanged upstream" in run_cli("fetch", "remote-gcn-no2", env=env).stdout
 
 
+WORLD_INDICATORS = """
+trend: {method: theil-sen, last_years: 10, min_points: 3, stable_fraction: 0.01}
+indicators:
+  no2_annual_mean: {kind: grid_mean, dataset: remote-gcn-no2}
+  tree_density: {kind: point_density, dataset: remote-bomen, better: higher, year: 2025}
+stations:
+  dataset: luchtmeetnet-uurwaarden
+  min_capture: 0.9
+  min_hours_per_day: 18
+  components:
+    NO2: {annual: no2_annual_mean, daily: no2_daily, hourly: no2_hourly}
+"""
+
+
+def test_compute_derives_the_figures_from_what_was_fetched(world, tmp_path):
+    """fetch → ingest → compute: the indicators of this world (config like
+    config/indicators.yml, naming the fetched datasets) come from the fetched files."""
+    from portal.indicators.compute import compute
+    from portal.ingest.manifest import all_manifests
+
+    config = tmp_path / "indicators.yml"
+    config.write_text(WORLD_INDICATORS)
+    db = world["db"]
+    manifests = all_manifests(Path(world["env"]["OM_DATASETS_DIR"]))
+    with psycopg.connect(db, autocommit=True) as conn:
+        compute(conn, 0.1, full=True, config_path=config, manifests=manifests)
+        no2 = dict(conn.execute(
+            "SELECT year, count(*) FROM monitor.area_status WHERE indicator = 'no2_annual_mean'"
+            " AND level = 'buurt' AND value IS NOT NULL GROUP BY year").fetchall())
+        sources = {r[0] for r in conn.execute(
+            "SELECT DISTINCT dataset FROM monitor.area_status WHERE indicator IN"
+            " ('no2_annual_mean', 'tree_density')")}
+        trees = conn.execute("SELECT sum(value) FROM monitor.area_status WHERE indicator ="
+                             " 'tree_density' AND level = 'buurt'").fetchone()[0]
+        stations = conn.execute("SELECT count(*) FROM monitor.station_year WHERE year = %s",
+                                (YEAR,)).fetchone()[0]
+    assert set(no2) == set(GCN_YEARS) and min(no2.values()) > 100  # every buurt, each year
+    assert sources == {"remote-gcn-no2", "remote-bomen"}
+    assert trees and trees > 0
+    assert stations == 2
+
+
 def test_update_twice_the_second_run_fetches_and_recomputes_nothing(world, upstream):
     env = world["env"]
     first = run_cli("update", "--force", env=env, timeout=600)
