@@ -39,6 +39,7 @@ class Upstream:
         self.body = (FIXTURES / "bomen.csv").read_bytes()
         self.seen: list[dict] = []
         self.figures: dict[str, int] = {}  # buurtcode → aantal_inwoners (CBS key figure)
+        self.parks_zip = b""  # a zipped shapefile, as a city portal offers polygons
 
     @property
     def etag(self) -> str:
@@ -118,6 +119,9 @@ def _handler(up: Upstream):
                     return
                 self._send(json.dumps(doc).encode(), "application/json")
                 return
+            if url.path == "/files/parken.zip":
+                self._send(up.parks_zip, "application/zip")
+                return
             if url.path.startswith("/gcn/"):  # RIVM's yearly GCN grids (our shipped copies)
                 self._send((DATASETS_DIR / "rivm-gcn-no2" / Path(url.path).name).read_bytes(),
                            "text/plain")
@@ -193,7 +197,7 @@ def world(upstream, db_url, tmp_path_factory):
         "description": {"nl": "Test: Luchtmeetnet API.", "en": "Test: Luchtmeetnet API."},
         "publisher": "RIVM", "attribution": "RIVM, Luchtmeetnet", "license": "CC-BY-4.0",
         "source_url": upstream.base, "demo": False, "update": "daily",
-        "source": {"path": "hourly_{component}.csv", "format": "csv",
+        "source": {"path": "hourly_{component}.csv.gz", "format": "csv",
                    "fetch": {"connector": "luchtmeetnet", "url": f"{upstream.base}/open_api",
                              "stations": list(STATIONS), "components": ["NO2"],
                              "years": [YEAR], "timeout_s": 1, "retries": 1}},
@@ -225,7 +229,18 @@ def world(upstream, db_url, tmp_path_factory):
                            f"{upstream.base}/gcn/conc_no2_{y}_denhaag_rd.asc"
                        for y in GCN_YEARS}}},
         "load": {"into": "grid", "indicator": "no2_annual_mean", "valid_range": [0, 200]}}
-    for m in (trees, hourly, inhabitants, gcn):
+    parks = {
+        "id": "remote-parken", "title": {"nl": "Parken (portaal)", "en": "Parks (portal)"},
+        "description": {"nl": "Test: gezipte shapefile.", "en": "Test: zipped shapefile."},
+        "publisher": "Gemeente Den Haag", "attribution": "Gemeente Den Haag",
+        "license": "CC0-1.0", "source_url": upstream.base, "demo": False, "update": "yearly",
+        "source": {"path": "parken.zip", "format": "shp",
+                   "fetch": {"connector": "http", "url": f"{upstream.base}/files/parken.zip",
+                             "timeout_s": 2, "retries": 0}},
+        "load": {"into": "features", "geometry": "polygon", "id_field": "park_id",
+                 "fields": {"park_id": {"source": "park_id", "type": "integer"},
+                            "naam": "naam"}}}
+    for m in (trees, hourly, inhabitants, gcn, parks):
         (datasets / m["id"]).mkdir()
         (datasets / m["id"] / "dataset.yml").write_text(yaml.safe_dump(m, allow_unicode=True))
     env = {"DATABASE_URL": db, "OM_DATASETS_DIR": str(datasets), "OM_SOURCES_DIR": str(sources)}
@@ -235,8 +250,28 @@ def world(upstream, db_url, tmp_path_factory):
         codes = [r[0] for r in conn.execute(
             "SELECT code FROM monitor.area WHERE level = 'buurt' ORDER BY code LIMIT 3")]
     upstream.figures = dict(zip(codes, [1250, -99997, 4385], strict=True))
+    upstream.parks_zip = _zipped_shapefile(root / "shp")
     yield {"db": db, "env": env, "sources": sources}
     drop_database(db)
+
+
+def _zipped_shapefile(folder: Path) -> bytes:
+    import io
+    import zipfile
+
+    import geopandas as gpd
+    from shapely import box
+
+    folder.mkdir()
+    gpd.GeoDataFrame({"park_id": [1, 2], "naam": ["Zuiderpark", "Westbroekpark"]},
+                     geometry=[box(80000, 452000, 80500, 452400),
+                               box(81500, 457000, 81900, 457300)],
+                     crs="EPSG:28992").to_file(folder / "parken.shp")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for part in folder.iterdir():
+            z.write(part, part.name)
+    return out.getvalue()
 
 
 def _fetch_and_ingest(env: dict, dataset: str) -> str:
@@ -389,6 +424,14 @@ def test_rivm_gcn_grids_fetch_per_year_and_load_as_grids(world, upstream):
         expected = [None if c == nodata else pytest.approx(float(c), abs=1e-4) for c in cells]
         assert bands[year] == expected and any(v is not None for v in bands[year])
     assert "unchanged upstream" in run_cli("fetch", "remote-gcn-no2", env=env).stdout
+
+
+def test_a_zipped_shapefile_over_http_loads_as_polygons(world):
+    assert "remote-parken: new files" in _fetch_and_ingest(world["env"], "remote-parken")
+    with psycopg.connect(world["db"]) as conn:
+        rows = conn.execute("SELECT park_id, naam, round(ST_Area(geom)) FROM data.remote_parken"
+                            " ORDER BY park_id").fetchall()
+    assert rows == [(1, "Zuiderpark", 200000), (2, "Westbroekpark", 120000)]
 
 
 WORLD_INDICATORS = """

@@ -1,7 +1,8 @@
 """The Luchtmeetnet API (api.luchtmeetnet.nl/open_api): hourly measurements per station and
 formula, paginated (`{"pagination": {"last_page": …}, "data": [...]}`), at most a week per
 request. Written as the wide CSV the measurement loader reads — `begin` (ISO 8601, UTC) and
-one column per station — one file per component, named by `source.path`.
+one column per station — one file per component, named by `source.path` (gzip when the
+name ends in .gz, as RIVM's bulk files).
 
 `timestamp_measured` is taken as the END of the measured hour (as Luchtmeetnet labels its
 hourly values), so `begin` is one hour earlier. Annual means, data capture (EU rule: 90 %)
@@ -10,8 +11,11 @@ and exceedances are computed by `portal compute` from these hours, as for the bu
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gzip
 import hashlib
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -70,7 +74,7 @@ class Luchtmeetnet(Connector):
             columns = {s: self._hours(s, formula, years, progress) for s in stations}
             hours = sorted(set().union(*columns.values()))
             name = Path(self.m.source["path"].replace("{component}", formula)).name
-            with (dest / name).open("w", newline="", encoding="utf-8") as f:
+            with _text_out(dest / name) as f:
                 w = csv.writer(f)
                 w.writerow(["begin", *stations])
                 for h in hours:
@@ -83,6 +87,20 @@ class Luchtmeetnet(Connector):
             record.files[name] = FetchedFile(url=self.spec["url"], sha256=digest,
                                              bytes=(dest / name).stat().st_size)
         return Outcome(changed, record)
+
+
+@contextlib.contextmanager
+def _text_out(path: Path):
+    """Text into `path`, gzip when it ends in .gz (as RIVM's bulk files), byte-identical
+    for the same content (no time stamp in the gzip header): unchanged stays unchanged."""
+    if path.suffix != ".gz":
+        with path.open("w", newline="", encoding="utf-8") as f:
+            yield f
+        return
+    with path.open("wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
+                                               mtime=0) as gz, \
+            io.TextIOWrapper(gz, encoding="utf-8", newline="") as f:
+        yield f
 
 
 def _z(t: datetime) -> str:
