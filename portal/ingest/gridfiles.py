@@ -1,9 +1,9 @@
 """Grids as files: each current grid version written once as Cloud-Optimised GeoTIFFs —
 one file with every year as a band (the OGC API Coverages collection reads it) and one per
 year (for downloads and QGIS's /vsicurl/ with HTTP range requests) — under
-var/grids/<dataset>/v<version>/. Licence, attribution, dataset version and the DEMO label
+var/grids/<dataset>/v<version>-<checksum>/. Licence, attribution, dataset version and the DEMO label
 are in the files' tags. `portal compute` writes them; the app writes what is missing at
-start-up. Older versions are removed, the newest two kept (a running app may still read one).
+start-up. Older versions are removed, the newest four kept (a running app may still read one).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from portal.settings import VAR_DIR
 log = logging.getLogger("portal.gridfiles")
 GRID_DIR = VAR_DIR / "grids"
 NODATA = -9999.0
-KEEP = 2
+KEEP = 4  # versions kept: a running app may still read an older one
 
 
 @dataclass(frozen=True)
@@ -81,14 +81,16 @@ def write_grid_files(conn: psycopg.Connection, m: Manifest) -> GridFiles | None:
     """The files of the current version of grid dataset `m` (written if missing)."""
     cur = conn.cursor(row_factory=dict_row)
     grid = cur.execute(
-        "SELECT g.id, g.x_min, g.y_max, g.cell_size, g.ncols, g.nrows, dv.version"
+        "SELECT g.id, g.x_min, g.y_max, g.cell_size, g.ncols, g.nrows, dv.version, dv.checksum"
         " FROM monitor.grid g JOIN monitor.dataset_version dv ON dv.id = g.dataset_version_id"
         " WHERE dv.dataset = %s AND dv.is_current", (m.id,)).fetchone()
     if grid is None:
         return None
     years = tuple(r["year"] for r in cur.execute(
         "SELECT year FROM monitor.grid_band WHERE grid_id = %s ORDER BY year", (grid["id"],)))
-    files = GridFiles(m.id, grid["version"], GRID_DIR / m.id / f"v{grid['version']}", years)
+    # the checksum too: two databases (dev and tests) may both have a version 1
+    folder = GRID_DIR / m.id / f"v{grid['version']}-{grid['checksum'][:12]}"
+    files = GridFiles(m.id, grid["version"], folder, years)
     if files.all_years.exists() and all(files.year(y).exists() for y in years):
         return files
     files.folder.mkdir(parents=True, exist_ok=True)
@@ -120,7 +122,6 @@ def ensure_grid_files(db_url: str, manifests: list[Manifest]) -> dict[str, GridF
 
 
 def _prune(root: Path) -> None:
-    versions = sorted((p for p in root.glob("v*") if p.name[1:].isdigit()),
-                      key=lambda p: int(p.name[1:]))
+    versions = sorted((p for p in root.glob("v*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
     for old in versions[:-KEEP]:
         shutil.rmtree(old, ignore_errors=True)

@@ -40,6 +40,7 @@ class Facts:
 
     dataset: str
     version: int
+    checksum: str
     title: str
     license: str
     attribution: str
@@ -61,11 +62,11 @@ class Facts:
 def facts(conn: psycopg.Connection, m: Manifest) -> Facts | None:
     """None while the dataset has no loaded version."""
     row = conn.cursor(row_factory=tuple_row).execute(
-        "SELECT version FROM monitor.dataset_version WHERE dataset = %s AND is_current",
-        (m.id,)).fetchone()
+        "SELECT version, checksum FROM monitor.dataset_version WHERE dataset = %s"
+        " AND is_current", (m.id,)).fetchone()
     if row is None:
         return None
-    return Facts(m.id, row[0], m.title.get("nl") or m.id, m.license, m.attribution,
+    return Facts(m.id, row[0], row[1], m.title.get("nl") or m.id, m.license, m.attribution,
                  m.source_url, bool(m.demo))
 
 
@@ -130,7 +131,7 @@ def geojson_chunks(db_url: str, m: Manifest, f: Facts) -> Iterator[bytes]:
 
 def geopackage(db_url: str, m: Manifest, f: Facts) -> Path:
     """The GeoPackage of this dataset version (EPSG:28992), written once, in batches."""
-    path = DOWNLOAD_DIR / m.id / f"v{f.version}.gpkg"
+    path = DOWNLOAD_DIR / m.id / f"v{f.version}-{f.checksum[:12]}.gpkg"  # of this database
     if path.exists():
         return path
     lock = _build_locks.setdefault(m.id, threading.Lock())
@@ -178,6 +179,6 @@ def _write_geopackage(db_url: str, m: Manifest, f: Facts, path: Path) -> None:
                                 dataset_metadata={**meta, "DESCRIPTION": f.description},
                                 layer_metadata=meta)
     tmp.replace(path)
-    for old in path.parent.glob("v*.gpkg"):
-        if old != path:
-            old.unlink(missing_ok=True)
+    kept = sorted(path.parent.glob("v*.gpkg"), key=lambda p: p.stat().st_mtime)
+    for old in kept[:-4]:  # a few versions (other databases of this clone may have theirs)
+        old.unlink(missing_ok=True)
