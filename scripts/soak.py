@@ -99,6 +99,10 @@ def restart_run(base: str, paths: list[str], seconds: int, after: float) -> None
     print(f"restart: {len(seen)} requests over {seconds} s, PostgreSQL stopped at "
           f"{marks['down'] - seen[0][0]:.1f} s (down for {marks['up'] - marks['down']:.1f} s)")
     print("status codes seen: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    by_kind = collections.Counter((str(s), path.split("?")[0]) for _, path, s in seen
+                                  if str(s) not in ("200", "503"))
+    for (status, path), n in sorted(by_kind.items()):  # what was neither answered nor 503
+        print(f"  {status} × {n}: {path}")
     if good_after:
         print(f"first good database answer {good_after[0] - marks['up']:.2f} s after the server"
               f" was back ({good_after[0] - marks['down']:.2f} s after the stop)")
