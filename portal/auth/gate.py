@@ -6,7 +6,8 @@
   user without the role, 401 for a session that no longer verifies;
 - the OGC collection list and the OpenAPI document are shown without the collections the
   asker may not see (so their existence is not confirmed);
-- every allowed read of a restricted dataset is written to auth.access_log.
+- every allowed read of a restricted dataset is written to auth.access_log before its
+  answer starts (no audit, no data: 503).
 
 Signed-in users' answers are never taken from or put into the shared response cache
 (httpcache.py skips requests with a principal).
@@ -17,7 +18,9 @@ from __future__ import annotations
 import json
 import re
 
+import psycopg
 from anyio import to_thread
+from psycopg_pool import PoolTimeout
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -86,20 +89,27 @@ class AccessGate:
         await self.app(scope, receive, send)
 
     async def _audited(self, scope, receive, send, principal: Principal, dataset: str):
-        """The read is written to the audit table before the answer's last bytes go out: a
-        client that has the whole answer has been recorded."""
-        seen = {"status": 500}
+        """The read is written to the audit table before the answer starts: no restricted
+        data leaves unrecorded, and when the audit cannot be written (the database is away)
+        the client gets 503 with Retry-After instead of a connection dropped mid-answer."""
+        refused = {"done": False}
 
-        def write():
+        def write(status: int):
             with self.state.pool.connection() as conn:
-                audit(conn, principal, dataset, scope["method"], scope["path"], seen["status"])
+                audit(conn, principal, dataset, scope["method"], scope["path"], status)
 
         async def sending(message):
-            if message["type"] == "http.response.start":
-                seen["status"] = message["status"]
-            elif message["type"] == "http.response.body" and not message.get("more_body") \
-                    and seen["status"] < 400:
-                await to_thread.run_sync(write)
+            if refused["done"]:
+                return  # the app's own answer is replaced by the 503 below
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                try:
+                    await to_thread.run_sync(write, message["status"])
+                except (psycopg.OperationalError, PoolTimeout):
+                    refused["done"] = True
+                    await refuse(self.state, scope, receive, send, 503, "ServiceUnavailable",
+                                 N_("The database does not answer right now. Please try "
+                                    "again in a few seconds."))
+                    return
             await send(message)
 
         await self.app(scope, receive, sending)
