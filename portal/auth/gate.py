@@ -78,11 +78,12 @@ class AccessGate:
             await refuse(self.state, scope, receive, send, d.status, CODES[d.status],
                          MESSAGES[d.status], path=path, name=principal.name or "")
             return
-        hidden = self._hidden(principal) if path.startswith("/ogc") else set()
-        if hidden and scope["method"] in ("GET", "HEAD") and path.rstrip("/") in (
+        if scope["method"] in ("GET", "HEAD") and path.rstrip("/") in (
                 "/ogc/collections", "/ogc/openapi"):
-            await self._filtered(scope, receive, send, hidden)
-            return
+            hidden = self._hidden(principal)  # only the lists need it, not every request
+            if hidden:
+                await self._filtered(scope, receive, send, hidden)
+                return
         if dataset and policy.restricted(dataset):
             await self._audited(scope, receive, send, principal, dataset)
             return

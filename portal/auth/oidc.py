@@ -42,7 +42,7 @@ class OidcClient:
             client_kwargs={"scope": scope, "code_challenge_method": "S256"})
 
     @classmethod
-    def from_config(cls, settings=None) -> OidcClient | None:
+    def from_config(cls) -> OidcClient | None:
         cfg = read_roles().get("oidc") or {}
         issuer = os.environ.get("OM_OIDC_ISSUER") or cfg.get("issuer") or ""
         if not issuer:

@@ -35,6 +35,7 @@ LICENSES = {  # SPDX id in a manifest → licence IRI
     "CC0-1.0": "http://creativecommons.org/publicdomain/zero/1.0/",
     "CC-BY-4.0": "http://creativecommons.org/licenses/by/4.0/",
 }
+OWN_FIGURES_LICENSE = "CC-BY-4.0"  # what compute derives (derived collections, area files)
 FREQUENCIES = {"yearly": "ANNUAL", "annual": "ANNUAL", "monthly": "MONTHLY", "daily": "DAILY",
                "generated": "IRREG", "irregular": "IRREG"}
 FORMATS = {  # our key → (EU file type, IANA media type)
@@ -317,6 +318,6 @@ def _derived(g: Graph, cid: str, c: dict, feeding: list, public: str, vocab: Gra
     for code in sorted(c for c in codes if c):
         g.add((ds, OM.indicator, URIRef(ID + f"indicator/{code}")))
     g.add((ds, DCAT.landingPage, URIRef(public + "/")))
-    _collection_distributions(g, ds, public, cid, URIRef(LICENSES["CC-BY-4.0"]))
+    _collection_distributions(g, ds, public, cid, URIRef(LICENSES[OWN_FIGURES_LICENSE]))
     if cid == AREA_DOWNLOADS_OF:
-        _area_distributions(g, ds, public, offer.areas, URIRef(LICENSES["CC-BY-4.0"]))
+        _area_distributions(g, ds, public, offer.areas, URIRef(LICENSES[OWN_FIGURES_LICENSE]))

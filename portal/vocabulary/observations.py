@@ -104,14 +104,19 @@ class _Writer:
             self.add(node, iri(f"{OM}demo"), boolean(r["demo"]))
 
 
+def _of_area(w: _Writer, node: str, r: dict) -> None:
+    """The wijk, buurt or city a row is about: its feature and its CBS code."""
+    if r.get("level") in AREA_COLLECTIONS:
+        w.add(node, iri(f"{SOSA}hasFeatureOfInterest"),
+              w.item(AREA_COLLECTIONS[r["level"]], r["area_code"]))
+    w.add(node, iri(f"{OM}areaCode"), text(r["area_code"]))
+
+
 def _area(w: _Writer, r: dict, n: int) -> None:
     obs = w.item("area-status", r["id"])
     w.add(obs, iri(RDF_TYPE), iri(f"{SOSA}Observation"))
     w.add(obs, iri(f"{SOSA}observedProperty"), iri(r["indicator_iri"]))
-    if r.get("level") in AREA_COLLECTIONS:
-        w.add(obs, iri(f"{SOSA}hasFeatureOfInterest"),
-              w.item(AREA_COLLECTIONS[r["level"]], r["area_code"]))
-    w.add(obs, iri(f"{OM}areaCode"), text(r["area_code"]))
+    _of_area(w, obs, r)
     w.add(obs, iri(f"{SOSA}phenomenonTime"), w.year(int(r["year"])))
     if r.get("value") is not None:
         result = f"_:r{n}"
@@ -142,10 +147,7 @@ def _goal(w: _Writer, r: dict) -> None:
     node = w.item("goal-progress", r["id"])
     w.add(node, iri(RDF_TYPE), iri(f"{OM}GoalProgress"))
     w.add(node, iri(f"{OM}towardsGoal"), iri(r["goal_iri"]))
-    if r.get("level") in AREA_COLLECTIONS:
-        w.add(node, iri(f"{SOSA}hasFeatureOfInterest"),
-              w.item(AREA_COLLECTIONS[r["level"]], r["area_code"]))
-    w.add(node, iri(f"{OM}areaCode"), text(r["area_code"]))
+    _of_area(w, node, r)
     w.add(node, iri(f"{OM}lastYear"), f'"{r["last_year"]}"^^<{XSD}gYear>')
     w.add(node, iri(f"{OM}lastValue"), decimal(r["last_value"]))
     if r.get("projected_value") is not None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from portal.fetch.check import check_file
 from portal.fetch.connectors.base import Connector, FetchError, Outcome
-from portal.fetch.store import FetchRecord
+from portal.fetch.store import FetchRecord, current_dir
 
 
 class HttpFiles(Connector):
@@ -31,7 +31,7 @@ class HttpFiles(Connector):
             if got is None:  # 304: the copy we have is current
                 if before is None:
                     raise FetchError(self.m, url, "304 Not Modified for a file we do not have")
-                os.link(Path(previous_dir(self.m.id)) / name, target)
+                os.link(current_dir(self.m.id) / name, target)
                 record.files[name] = before
                 continue
             check_file(self.m, target, url)
@@ -39,10 +39,3 @@ class HttpFiles(Connector):
             changed |= before is None or before.sha256 != got.sha256
         return Outcome(changed, record)
 
-
-def previous_dir(dataset: str) -> Path:
-    from portal.fetch.store import current_dir
-
-    folder = current_dir(dataset)
-    assert folder is not None
-    return folder

@@ -23,6 +23,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from portal.ingest.gridfiles import write_grid_files
+from portal.vocabulary.catalogue import OWN_FIGURES_LICENSE
 from portal.web import downloads, readmodel
 from portal.web.errors import ApiError
 from portal.web.i18n import N_
@@ -34,26 +35,48 @@ AREA_FIELDS = ["area_code", "area_name", "level", "indicator", "label_nl", "labe
                "value", "unit", "status", "governing_norm", "governing_norm_nl",
                "norm_threshold", "margin", "norms", "open_norms", "trend", "source",
                "source_kind", "dataset", "dataset_version", "demo", "license"]
-AREA_LICENSE = "CC-BY-4.0"  # the monitor's own figures (catalogue: derived datasets)
 
 
 class _Slots:
     def __init__(self, n: int):
         self._sem = threading.BoundedSemaphore(n)
 
-    def take(self) -> None:
+    def hold(self, chunks) -> _Held:
+        """`chunks` holding a slot until they are done, closed or dropped."""
         if not self._sem.acquire(blocking=False):
             raise ApiError(503, N_("Too many downloads at once: please try again in a few "
                                    "seconds."))
+        return _Held(chunks, self._sem)
 
-    def give(self) -> None:
-        self._sem.release()
 
-    def wrap(self, chunks):
+class _Held:
+    """An iterator that gives its slot back exactly once: at its end, on close, or when
+    garbage collected — also when the client left before the stream started (a generator's
+    `finally` would never run then, and the slot would be lost)."""
+
+    def __init__(self, chunks, sem: threading.BoundedSemaphore):
+        self._chunks, self._sem, self._held = iter(chunks), sem, True
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> bytes:
         try:
-            yield from chunks
-        finally:
-            self.give()
+            return next(self._chunks)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._held:
+            self._held = False
+            self._sem.release()
+            close = getattr(self._chunks, "close", None)
+            if close:
+                close()
+
+    def __del__(self):
+        self.close()
 
 
 class Downloads:
@@ -106,10 +129,9 @@ class Downloads:
         if fmt == "gpkg":
             return FileResponse(downloads.geopackage(self.state.db_url, m, f),
                                 media_type=media, filename=name)
-        self.slots.take()
         chunks = (downloads.csv_chunks if fmt == "csv" else downloads.geojson_chunks)(
             self.state.db_url, m, f)
-        return StreamingResponse(self.slots.wrap(chunks), media_type=media, headers={
+        return StreamingResponse(self.slots.hold(chunks), media_type=media, headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Link": f'<{m.source_url}>; rel="describedby"'})
 
@@ -133,7 +155,7 @@ class Downloads:
         writer = csv.DictWriter(out, fieldnames=AREA_FIELDS, lineterminator="\n",
                                 extrasaction="ignore")
         writer.writeheader()
-        writer.writerows({**r, "license": AREA_LICENSE} for r in rows)
+        writer.writerows({**r, "license": OWN_FIGURES_LICENSE} for r in rows)
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="omgevingsmonitor-{area["code"]}.csv"'})
 
@@ -146,7 +168,7 @@ class Downloads:
         html = self.state.templates.render(
             lang, "area_report.html", request, area=area, rows=list(latest.values()),
             demo=any(r["demo"] for r in rows), today=date.today().isoformat(),
-            license=AREA_LICENSE, version=self.state.version.current)
+            license=OWN_FIGURES_LICENSE, version=self.state.version.current)
         pdf = HTML(string=html, base_url=str(request.base_url)).write_pdf()
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'inline; filename="omgevingsmonitor-{area["code"]}.pdf"'})
