@@ -5,12 +5,13 @@ version serving with one clear line; `portal update` twice: the second does noth
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +29,11 @@ from tests.conftest import free_port, run_cli
 FIXTURES = REPO / "tests" / "fixtures" / "remote"
 STATIONS = {"NL10404": 0.90, "NL10445": 0.89}  # share of the year's hours with a value
 YEAR = 2023
+UTC_PLUS_1 = timezone(timedelta(hours=1))  # Luchtmeetnet's local standard time
+# the shipped bulk file the first fetch starts from: two days of 2022 (kept) and the first
+# hours of 2023 with other values (replaced by the API's)
+SHIPPED_HOURS = [datetime(2022, 6, 1, tzinfo=UTC_PLUS_1) + timedelta(hours=h) for h in range(48)] \
+    + [datetime(YEAR, 1, 1, tzinfo=UTC_PLUS_1) + timedelta(hours=h) for h in range(5)]
 GCN_YEARS = (2019, 2020)
 
 
@@ -53,7 +59,7 @@ def _measurements(query: dict) -> dict:
     end, page = query["end"][0], int(query.get("page", ["1"])[0])
     t0 = datetime.fromisoformat(start)
     t1 = datetime.fromisoformat(end)
-    year0 = datetime(YEAR, 1, 1, tzinfo=UTC)
+    year0 = datetime(YEAR, 1, 1, tzinfo=UTC_PLUS_1)
     rows = []
     t = t0
     while t <= t1:
@@ -213,9 +219,10 @@ def world(upstream, db_url, tmp_path_factory):
                    "fetch": {"connector": "ogcapi", "url": f"{upstream.base}/ogcapi",
                              "collection": "buurten", "where": "gemeentecode = 'GM0518'",
                              "properties": ["buurtcode", "gemeentecode", "aantal_inwoners"],
-                             "timeout_s": 2, "retries": 0}},
-        "load": {"into": "area_figure", "area_code": "buurtcode", "years": [2024],
-                 "fields": {"inwoners": {"source": "aantal_inwoners", "type": "integer",
+                             "rename": {"aantal_inwoners": "inwoners_2024"},
+                             "merge_on": "buurtcode", "timeout_s": 2, "retries": 0}},
+        "load": {"into": "area_figure", "area_code": "buurtcode", "years": [2023, 2024],
+                 "fields": {"inwoners": {"source": "inwoners_{year}", "type": "integer",
                                          "range": [0, None]}}}}
     gcn = {
         "id": "remote-gcn-no2", "title": {"nl": "GCN NO2 (RIVM)", "en": "GCN NO2 (RIVM)"},
@@ -250,6 +257,14 @@ def world(upstream, db_url, tmp_path_factory):
         codes = [r[0] for r in conn.execute(
             "SELECT code FROM monitor.area WHERE level = 'buurt' ORDER BY code LIMIT 3")]
     upstream.figures = dict(zip(codes, [1250, -99997, 4385], strict=True))
+    # shipped beside the manifests, as the real ones are: what the first fetch starts from
+    (datasets / "remote-inwoners" / "inwoners.csv").write_text(
+        "buurtcode,inwoners_2023,inwoners_2024\n"
+        + "".join(f"{c},{1000 * (i + 1)},{i + 1}\n" for i, c in enumerate(codes)))
+    with gzip.open(datasets / "luchtmeetnet-uurwaarden" / "hourly_NO2.csv.gz", "wt") as f:
+        f.write("year,begin,end,NL10404,NL10445\n" + "".join(
+            f"{t.year},{t:%Y%m%d %H:%M},{t + timedelta(hours=1):%Y%m%d %H:%M},99.5,\n"
+            for t in SHIPPED_HOURS))
     upstream.parks_zip = _zipped_shapefile(root / "shp")
     yield {"db": db, "env": env, "sources": sources}
     drop_database(db)
@@ -344,7 +359,8 @@ def test_failed_fetches_leave_the_previous_version_serving(world, upstream, mode
     assert _current(db, "remote-bomen") == before
 
 
-def test_luchtmeetnet_fetch_pages_weeks_and_applies_the_data_capture_rule(world, upstream):
+def test_luchtmeetnet_fetch_pages_weeks_keeps_other_years_and_applies_the_data_capture_rule(
+        world, upstream):
     env, db = world["env"], world["db"]
     res = run_cli("fetch", "luchtmeetnet-uurwaarden", env=env)
     assert res.returncode == 0, res.stderr
@@ -353,14 +369,17 @@ def test_luchtmeetnet_fetch_pages_weeks_and_applies_the_data_capture_rule(world,
     res = run_cli("ingest", "luchtmeetnet-uurwaarden", env=env)
     assert res.returncode == 0, res.stdout + res.stderr
     with psycopg.connect(db) as conn:
-        counts = dict(conn.execute(
-            "SELECT station_id, count(*) FROM monitor.measurement m JOIN monitor.dataset_version"
-            " dv ON dv.id = m.dataset_version_id AND dv.is_current WHERE dv.dataset = %s"
-            " GROUP BY 1", ("luchtmeetnet-uurwaarden",)).fetchall())
+        counts = {(r[0], r[1]): r[2] for r in conn.execute(
+            "SELECT extract(year FROM m.begin_at AT TIME ZONE 'Etc/GMT-1')::int, station_id,"
+            " count(*) FROM monitor.measurement m JOIN monitor.dataset_version dv"
+            " ON dv.id = m.dataset_version_id AND dv.is_current WHERE dv.dataset = %s"
+            " GROUP BY 1, 2", ("luchtmeetnet-uurwaarden",))}
     hours = 365 * 24
     kept = {s: [h for h in range(hours) if h % 100 < round(share * 100)]
             for s, share in STATIONS.items()}
-    assert counts == {s: len(h) for s, h in kept.items()}
+    # the API's year replaces the shipped hours of that year; 2022 stays as shipped
+    assert counts == {**{(YEAR, s): len(h) for s, h in kept.items()},
+                      (2022, "NL10404"): sum(t.year == 2022 for t in SHIPPED_HOURS)}
     # the EU rule (90 % of the hours) as `portal compute` applies it (its station step;
     # the whole compute needs every dataset of config/indicators.yml), by hand alongside
     from portal.indicators.compute import _current_versions, compute_stations, sync_vocabulary
@@ -376,8 +395,7 @@ def test_luchtmeetnet_fetch_pages_weeks_and_applies_the_data_capture_rule(world,
         years = {r[0]: r[1:] for r in conn.execute(
             "SELECT station_id, capture, sufficient, value FROM monitor.station_year"
             " WHERE component = 'NO2' AND year = %s", (YEAR,))}
-    # the year is a year of local standard time (UTC+1): the last UTC hour is 2024's
-    local = {s: [h for h in hs if h < hours - 1] for s, hs in kept.items()}
+    local = kept  # the year of local standard time (UTC+1) is the year asked for
     capture, sufficient, value = years["NL10404"]
     assert capture / 100 == pytest.approx(len(local["NL10404"]) / hours) and capture >= 90
     assert sufficient
@@ -388,21 +406,26 @@ def test_luchtmeetnet_fetch_pages_weeks_and_applies_the_data_capture_rule(world,
     assert not sufficient and value is None
 
 
-def test_ogc_api_features_fetch_keeps_cbs_missing_codes_out_of_the_numbers(world, upstream):
+def test_ogc_api_fetch_keeps_shipped_years_and_cbs_missing_codes_out_of_the_numbers(
+        world, upstream):
     env, db = world["env"], world["db"]
     assert "remote-inwoners: new files" in _fetch_and_ingest(env, "remote-inwoners")
     missing = next(c for c, v in upstream.figures.items() if v == -99997)
     with psycopg.connect(db) as conn:
-        values = dict(conn.execute(
-            "SELECT f.area_code, f.value FROM monitor.area_figure f JOIN monitor.dataset_version"
-            " dv ON dv.id = f.dataset_version_id AND dv.is_current"
-            " WHERE dv.dataset = 'remote-inwoners'").fetchall())
+        rows = conn.execute(
+            "SELECT f.year, f.area_code, f.value FROM monitor.area_figure f JOIN"
+            " monitor.dataset_version dv ON dv.id = f.dataset_version_id AND dv.is_current"
+            " WHERE dv.dataset = 'remote-inwoners'").fetchall()
         reason = conn.execute(
             "SELECT q.reason, q.raw_value FROM monitor.quarantine q JOIN monitor.dataset_version dv"
             " ON dv.id = q.dataset_version_id AND dv.is_current"
             " WHERE dv.dataset = 'remote-inwoners'").fetchall()
+    values = {c: v for y, c, v in rows if y == 2024}
     assert missing not in values and all(v >= 0 for v in values.values())
     assert {k: v for k, v in upstream.figures.items() if v >= 0} == values
+    # 2023 is the shipped year, kept as it was beside the fetched 2024
+    assert {c: v for y, c, v in rows if y == 2023} == {
+        c: 1000 * (i + 1) for i, c in enumerate(upstream.figures)}
     assert reason == [("onbekend (CBS -99997)", "-99997")]
     assert "unchanged upstream" in run_cli("fetch", "remote-inwoners", env=env).stdout
 
@@ -485,3 +508,24 @@ def test_update_twice_the_second_run_fetches_and_recomputes_nothing(world, upstr
     assert "remote-bomen: not due" in second.stdout
     assert "luchtmeetnet-uurwaarden: not due" in second.stdout
     assert "nothing new: nothing recomputed" in second.stdout
+
+
+def test_the_shipped_real_manifests_name_their_remote_sources():
+    """The real datasets keep themselves current: Luchtmeetnet's API for this year and
+    last, PDOK's OGC API for the CBS figures — each through a connector that exists."""
+    from portal.fetch.connectors import CONNECTORS
+    from portal.fetch.connectors.luchtmeetnet import STANDARD_TIME, Luchtmeetnet
+    from portal.fetch.run import remote
+    from portal.ingest.manifest import all_manifests
+
+    fetched = {m.id: m for m in remote(all_manifests(DATASETS_DIR))}
+    assert {"luchtmeetnet-uurwaarden", "cbs-inwoners"} <= set(fetched)
+    assert all(m.source["fetch"]["connector"] in CONNECTORS and not m.demo
+               for m in fetched.values())
+    this_year = datetime.now(STANDARD_TIME).year
+    lml = Luchtmeetnet(fetched["luchtmeetnet-uurwaarden"])
+    try:
+        assert lml.years() == [this_year - 1, this_year]
+    finally:
+        lml.close()
+    assert fetched["cbs-inwoners"].source["fetch"]["url"].startswith("https://api.pdok.nl/")

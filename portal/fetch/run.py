@@ -42,6 +42,7 @@ def fetch(m: Manifest, progress: Callable[[int], None] = lambda n: None) -> Fetc
     part, retrieved_at = store.new_retrieval(m.id)
     connector = CONNECTORS[kind](m)
     try:
+        kept = store.seed(m, part, previous)
         outcome = connector.fetch(part, previous, progress)
     except BaseException:
         store.discard(part)
@@ -49,6 +50,7 @@ def fetch(m: Manifest, progress: Callable[[int], None] = lambda n: None) -> Fetc
     finally:
         connector.close()
     record = outcome.record
+    record.files = {**kept, **record.files}
     record.retrieved_at = retrieved_at
     size = sum(f.bytes for f in record.files.values())
     if not outcome.changed and previous is not None:

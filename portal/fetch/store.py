@@ -2,10 +2,16 @@
 symbolic link, swapped atomically) naming the retrieval ingest reads. A retrieval is
 written beside it as `<stamp>.part` and only becomes current once every file arrived whole
 and parsed; a failed fetch leaves `current`, and so the serving version, as it was.
-`.fetch.json` in each retrieval records URL, time, HTTP validators and checksum per file."""
+`.fetch.json` in each retrieval records URL, time, HTTP validators and checksum per file.
+
+A retrieval starts as a copy of what serves now (the current retrieval, else the files
+shipped beside the manifest): a connector replaces or extends the files it fetches, so a
+fetch of this year's hours keeps the years fetched or shipped before — every retrieval is
+the whole dataset, as every dataset version is."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -89,6 +95,32 @@ def publish(dataset: str, part: Path, record: FetchRecord) -> Path:
     os.replace(tmp_link, root / "current")
     _prune(root, final)
     return final
+
+
+def seed(m, part: Path, previous: FetchRecord | None) -> dict[str, FetchedFile]:
+    """Copy what serves now into the new retrieval `part` (copies, not links: a connector
+    may rewrite a file in place); the record entries of the copied files."""
+    folder = current_dir(m.id)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != RECORD) \
+        if folder is not None else sorted({side for p in m.shipped_files()  # with .prj …
+                                           for side in p.parent.glob(f"{p.stem}.*")})
+    entries = {}
+    for path in files:
+        shutil.copy2(path, part / path.name)
+        before = previous.files.get(path.name) if previous else None
+        entries[path.name] = before or FetchedFile(
+            url=f"file:{path.relative_to(m.folder.parent).as_posix()}"
+            if path.is_relative_to(m.folder.parent) else path.as_uri(),
+            sha256=_sha256(path), bytes=path.stat().st_size)
+    return entries
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def discard(part: Path) -> None:

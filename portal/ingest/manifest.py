@@ -132,11 +132,18 @@ class Manifest:
         """A short note on what the values are, shown beside them (nl/en)."""
         return self.raw.get("value_note")
 
+    def shipped_files(self) -> list[Path]:
+        """The source files beside the manifest (what a first fetch starts from)."""
+        return self._matching(os.path.normpath(self.folder / self.source["path"]))
+
     def source_files(self) -> list[Path]:
         """The files the manifest's source path names ({year} matches any year, {component}
         any name such as NO2)."""
-        pattern = self.source_pattern.replace("{year}", "[0-9][0-9][0-9][0-9]").replace(
-            "{component}", "*")
+        return self._matching(self.source_pattern)
+
+    @staticmethod
+    def _matching(pattern: str) -> list[Path]:
+        pattern = pattern.replace("{year}", "[0-9][0-9][0-9][0-9]").replace("{component}", "*")
         return sorted(Path(p) for p in glob.glob(pattern))
 
     def _part(self, path: Path, name: str, rx_part: str) -> str:

@@ -3,12 +3,11 @@ file named by `source.path`, or `files: {name: url}` for several (a year each)."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from portal.fetch.check import check_file
 from portal.fetch.connectors.base import Connector, FetchError, Outcome
-from portal.fetch.store import FetchRecord, current_dir
+from portal.fetch.store import FetchRecord
 
 
 class HttpFiles(Connector):
@@ -28,10 +27,9 @@ class HttpFiles(Connector):
             before = previous.files.get(name) if previous else None
             target = dest / name
             got = self.download(url, target, before, progress)
-            if got is None:  # 304: the copy we have is current
-                if before is None:
+            if got is None:  # 304: the copy we have (seeded into dest) is current
+                if before is None or not target.is_file():
                     raise FetchError(self.m, url, "304 Not Modified for a file we do not have")
-                os.link(current_dir(self.m.id) / name, target)
                 record.files[name] = before
                 continue
             check_file(self.m, target, url)

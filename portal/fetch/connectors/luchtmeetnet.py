@@ -5,8 +5,12 @@ one column per station — one file per component, named by `source.path` (gzip 
 name ends in .gz, as RIVM's bulk files).
 
 `timestamp_measured` is taken as the END of the measured hour (as Luchtmeetnet labels its
-hourly values), so `begin` is one hour earlier. Annual means, data capture (EU rule: 90 %)
-and exceedances are computed by `portal compute` from these hours, as for the bulk files.
+hourly values), so `begin` is one hour earlier. A year is a year of local standard time
+(UTC+1), as `portal compute` counts it. `years` lists calendar years or says `{last: N}`:
+this year and the N − 1 before it (what a scheduled update asks for). The hours of other
+years already in the file (shipped bulk exports, earlier retrievals) are kept as they were,
+so the file grows year by year. Annual means, data capture (EU rule: 90 %) and exceedances
+are computed by `portal compute` from these hours, as for the bulk files.
 """
 
 from __future__ import annotations
@@ -16,20 +20,31 @@ import csv
 import gzip
 import hashlib
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from portal.fetch.connectors.base import Connector, FetchError, Outcome
 from portal.fetch.store import FetchedFile, FetchRecord
 
 WEEK = timedelta(days=7)
+STANDARD_TIME = timezone(timedelta(hours=1))  # the measurement loader's UTC+1
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 
 
 class Luchtmeetnet(Connector):
     name = "luchtmeetnet"
 
+    def years(self) -> list[int]:
+        spec = self.spec["years"]
+        if isinstance(spec, dict):
+            this_year = datetime.now(STANDARD_TIME).year
+            return list(range(this_year - int(spec["last"]) + 1, this_year + 1))
+        return [int(y) for y in spec]
+
     def _windows(self, year: int):
-        start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
+        start = datetime(year, 1, 1, tzinfo=STANDARD_TIME).astimezone(UTC)
+        end = min(datetime(year + 1, 1, 1, tzinfo=STANDARD_TIME).astimezone(UTC),
+                  datetime.now(UTC).replace(minute=0, second=0, microsecond=0))
         while start < end:
             stop = min(start + WEEK, end)
             yield start, stop
@@ -67,26 +82,53 @@ class Luchtmeetnet(Connector):
         return data, doc.get("pagination") or {}
 
     def fetch(self, dest: Path, previous: FetchRecord | None, progress) -> Outcome:
-        stations, years = list(self.spec["stations"]), list(self.spec["years"])
+        stations, years = list(self.spec["stations"]), self.years()
+        time_col = self.m.load.get("time", "begin")
         record = FetchRecord(self.m.id, "", self.name)
         changed = False
         for formula in self.spec["components"]:
             columns = {s: self._hours(s, formula, years, progress) for s in stations}
-            hours = sorted(set().union(*columns.values()))
             name = Path(self.m.source["path"].replace("{component}", formula)).name
+            header, rows = _other_years(dest / name, time_col, set(years))
+            header += [s for s in stations if s not in header]
+            for h in sorted(set().union(*columns.values())):
+                rows.append((h, {time_col: _z(h), **{
+                    s: repr(v) for s in stations if (v := columns[s].get(h)) is not None}}))
+            rows.sort(key=lambda r: r[0])
             with _text_out(dest / name) as f:
                 w = csv.writer(f)
-                w.writerow(["begin", *stations])
-                for h in hours:
-                    w.writerow([_z(h),
-                                *(("" if (v := columns[s].get(h)) is None else repr(v))
-                                  for s in stations)])
+                w.writerow(header)
+                for _, row in rows:
+                    w.writerow([row.get(c, "") for c in header])
             digest = hashlib.sha256((dest / name).read_bytes()).hexdigest()
             before = previous.files.get(name) if previous else None
             changed |= before is None or before.sha256 != digest
             record.files[name] = FetchedFile(url=self.spec["url"], sha256=digest,
                                              bytes=(dest / name).stat().st_size)
         return Outcome(changed, record)
+
+
+def _other_years(path: Path, time_col: str, years: set[int]) -> tuple[list[str], list]:
+    """The header and the rows (as they are, with their UTC begin) of the file already in
+    the retrieval whose hour lies outside `years`; none when there is no such file."""
+    if not path.is_file():
+        return [time_col], []
+    import pandas as pd
+
+    from portal.ingest.wide import hour_starts
+
+    with (gzip.open(path, "rt", encoding="utf-8", newline="") if path.suffix == ".gz"
+          else path.open(encoding="utf-8", newline="")) as f:
+        reader = csv.DictReader(f)
+        header, rows = list(reader.fieldnames or [time_col]), list(reader)
+    starts = hour_starts(pd.Series([r.get(time_col) for r in rows], dtype="string"))
+    keep = []
+    for row, start in zip(rows, starts, strict=True):
+        # an unreadable hour stays, first, for ingest to quarantine with its reason
+        begin = EARLIEST if pd.isna(start) else start.to_pydatetime()
+        if pd.isna(start) or begin.astimezone(STANDARD_TIME).year not in years:
+            keep.append((begin, {k: v for k, v in row.items() if v not in (None, "")}))
+    return header, keep
 
 
 @contextlib.contextmanager

@@ -6,6 +6,11 @@ can (e.g. "gemeentecode = 'GM0518'"). CBS's missing-value codes (−99995 …) a
 come: the loader turns them into "no value" with the code's meaning as the reason
 (portal/ingest/wide.py), never into a number.
 
+`rename` maps a property to the column the loader reads (`aantal_inwoners: inwoners_2024`:
+PDOK publishes one service per year); with `merge_on` (the area code) the fetched columns
+replace or join those of the file already in the retrieval, so the years shipped or
+fetched before stay.
+
 OAPIF has no conditional requests: a retrieval whose file has the checksum of the current
 one is "unchanged upstream" and makes no new version."""
 
@@ -44,12 +49,15 @@ class OgcApiFeatures(Connector):
             raise FetchError(self.m, f"{url}/collections/{collection}",
                              "no features (a filter that matches nothing, or an empty answer)")
         progress(len(df))
+        df = df.rename(columns=self.spec.get("rename") or {})
         name = Path(self.m.source["path"]).name
         target = dest / name
         fmt = self.m.source["format"]
         if fmt == "csv":
-            df.drop(columns="geometry", errors="ignore").to_csv(
-                target, index=False, sep=self.m.source.get("sep", ","))
+            table = df.drop(columns="geometry", errors="ignore")
+            if self.spec.get("merge_on"):
+                table = self._merged(target, table)
+            table.to_csv(target, index=False, sep=self.m.source.get("sep", ","))
         else:
             pyogrio.write_dataframe(df, target, driver={"geojson": "GeoJSON",
                                                         "gpkg": "GPKG"}[fmt])
@@ -58,3 +66,20 @@ class OgcApiFeatures(Connector):
         record = FetchRecord(self.m.id, "", self.name, {name: FetchedFile(
             url=f"{url}/collections/{collection}", sha256=digest, bytes=target.stat().st_size)})
         return Outcome(before is None or before.sha256 != digest, record)
+
+    def _merged(self, target: Path, fetched):
+        """The file already in the retrieval with the fetched columns replaced or added,
+        matched on `merge_on`; rows only one side has are kept."""
+        import pandas as pd
+
+        key, sep = self.spec["merge_on"], self.m.source.get("sep", ",")
+        if key not in fetched.columns:
+            raise FetchError(self.m, self.spec["url"], f"merge_on: no property {key!r} in the "
+                             f"answer; properties are {', '.join(map(str, fetched.columns))}")
+        if not target.is_file():
+            return fetched
+        have = pd.read_csv(target, sep=sep, dtype=str, keep_default_na=False)
+        fetched = fetched.astype({c: "string" for c in fetched.columns}).set_index(key)
+        merged = have.set_index(key)
+        merged = merged.drop(columns=[c for c in fetched.columns if c in merged.columns])
+        return merged.join(fetched, how="outer").reset_index()
