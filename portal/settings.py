@@ -89,6 +89,7 @@ _ENV = {
     "OM_EMBEDDED_PG_PORT": ("embedded_pg_port", int),
     "OM_DATABASE_NAME": ("database_name", str),
     "OM_IRI_BASE": ("iri_base", str),
+    "OM_TILE_LAYER": ("tile_layer", yaml.safe_load),  # {url: …, attribution: …} (YAML/JSON)
 }
 
 

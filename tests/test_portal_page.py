@@ -15,9 +15,9 @@ from tests.conftest import artifacts
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-def open_page(browser, url: str, name: str):
+def open_page(browser, url: str, name: str, size: tuple[int, int] = (1280, 900)):
     """Load a page and record every request, failure and console error."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     seen = {"requests": [], "failed": [], "errors": []}
     page.on("request", lambda r: seen["requests"].append(r.url))
     page.on("requestfailed", lambda r: seen["failed"].append(f"{r.url} {r.failure}"))

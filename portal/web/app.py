@@ -32,6 +32,7 @@ from portal.web.httpcache import HttpCache
 from portal.web.requestlog import RequestLog
 from portal.web.state import AppState
 from portal.web.views import (
+    about,
     account,
     admin,
     apidocs,
@@ -50,7 +51,7 @@ from portal.web.views import (
 
 HERE = Path(__file__).parent
 VIEWS = (health, home, map_data, stations, location, norms_at, downloads, area, dashboard,
-         exports, search, apidocs, account, admin)  # downloads before area: /gebied/{code}.pdf
+         exports, search, apidocs, account, admin, about)  # downloads before area: /gebied/{code}.pdf
 
 
 class OgcRootWithoutSlash:

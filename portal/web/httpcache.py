@@ -29,7 +29,8 @@ log = logging.getLogger("portal.httpcache")
 CACHED_PREFIXES = ("/gebied/", "/ogc", "/id/", "/def/", "/api/map", "/api/stations",
                    "/api/location",
                    "/api/norms-at", "/vocab", "/catalog", "/sparql")
-CACHED_PATHS = ("/", "/dashboard", "/dashboard.csv", "/dashboard/goals.csv", "/locatie")
+CACHED_PATHS = ("/", "/dashboard", "/dashboard.csv", "/dashboard/goals.csv", "/locatie",
+                "/toegankelijkheid", "/colofon", "/privacy")
 NEGOTIATED = {"/ogc": (b"accept", b"accept-language"), "/id/": (b"accept", b"accept-language"),
               "/def/": (b"accept", b"accept-language"), "/vocab": (b"accept", b"accept-language"),
               "/catalog": (b"accept", b"accept-language"), "/sparql": (b"accept",)}

@@ -100,10 +100,13 @@ WITH latest AS (SELECT indicator, max(year) AS year FROM monitor.area_status
 SELECT n.iri, n.indicator, n.label_nl, n.label_en, n.kind_label_nl AS kind_nl,
        n.kind_label_en AS kind_en, n.binding, n.threshold, n.comparator, n.valid_from,
        n.valid_through, n.source_iri, n.citation, n.verified, n.qualitative_text,
-       round(z.share::numeric, 1)::float AS zone_share
+       round(z.share::numeric, 1)::float AS zone_share,
+       monitor.norm_complies(v.value, n.threshold, n.comparator) AS complies_latest
 FROM latest l
 JOIN monitor.norm n ON n.indicator = l.indicator
  AND monitor.in_force_in_year(n.valid_from, n.valid_through, l.year)
+LEFT JOIN monitor.area_status v
+  ON v.area_code = %(area)s AND v.indicator = l.indicator AND v.year = l.year
 CROSS JOIN LATERAL (SELECT CASE WHEN n.zones IS NOT NULL
                                THEN monitor.zone_share(%(area)s, n.zones, l.year) END AS share) z
 WHERE n.zones IS NULL OR z.share > 0

@@ -88,6 +88,8 @@ judged AS (  -- every norm valid that year, fixed or open, judged at the point
            n.valid_through, n.source_iri, n.citation, n.verified, n.qualitative_text,
            monitor.norm_margin(p.value, n.threshold, n.comparator) AS margin,
            monitor.norm_complies(p.value, n.threshold, n.comparator) AS complies,
+           monitor.norm_near(n.binding, p.value, n.threshold, n.comparator,
+                             %(attention)s) AS near,
            CASE WHEN n.threshold IS NULL THEN 'open'
                 WHEN p.value IS NULL THEN 'no_value'
                 ELSE monitor.norm_status(n.binding, p.value, n.threshold, n.comparator,
@@ -122,6 +124,13 @@ SELECT json_build_object(
             'qualitative_text', j.qualitative_text)
             ORDER BY j.binding DESC, j.threshold IS NULL, j.iri)
             FROM judged j WHERE j.indicator = ind.code),
+        -- the governing norm: the rule of the read model (monitor.norm_rank, then margin)
+        'governing', (SELECT json_build_object(
+            'iri', j.iri, 'label_nl', j.label_nl, 'label_en', j.label_en,
+            'threshold', j.threshold, 'comparator', j.comparator,
+            'margin', round(j.margin::numeric, 2)::double precision, 'status', j.status)
+            FROM judged j WHERE j.indicator = ind.code AND j.complies IS NOT NULL
+            ORDER BY monitor.norm_rank(j.binding, j.complies, j.near), j.margin, j.iri LIMIT 1),
         'status', (SELECT CASE
             WHEN bool_or(j.status = 'exceeds') THEN 'exceeds'
             WHEN bool_or(j.status = 'attention') THEN 'attention'

@@ -1,6 +1,9 @@
-"""`/gebied/{code}`: every indicator of a wijk or buurt — status, value, governing norm and
-margin in plain words, fixed or open norms, what the city does, trend, the city's figure
-for the same year (its own row in the read model), and the data table per year."""
+"""`/gebied/{code}`: a wijk or buurt at a glance, then every detail. It opens with one card
+per theme: each topic's status in words and icon, its value against every fixed norm in
+force in one plain sentence (complies or not: monitor.norm_complies, the read model's rule),
+the trend and what the city does (policy goals). Below, folded, per indicator: norms, the
+city's figure for the same year (its own row in the read model), lineage and the data table
+per year. Every figure is a row of monitor.area_status, as the `area-status` API serves it."""
 
 from __future__ import annotations
 
@@ -56,10 +59,23 @@ def routes(state) -> list[Route]:
             children = state.query(readmodel.CHILDREN_SQL, (code,))
         html = state.templates.render(
             lang, "area.html", request, area=area, blocks=blocks, without=without,
+            cards=_cards(blocks, lang),
             parent=parent, children=children, demo=any(b["demo"] for b in blocks))
         return HTMLResponse(html)
 
     return [Route("/gebied/{code}", area_page)]
+
+
+def _cards(blocks: list[dict], lang: str) -> list[dict]:
+    """The summary: the blocks by theme (in the vocabulary's order), each theme's goals once."""
+    cards: dict[str, dict] = {}
+    for b in blocks:
+        card = cards.setdefault(b["ind"][f"theme_{lang}"], {
+            "theme": b["ind"][f"theme_{lang}"], "blocks": [], "goals": {}})
+        card["blocks"].append(b)
+        for g in b["goals"]:
+            card["goals"].setdefault(g["goal"].iri, g | {"unit": b["ind"]["unit"]})
+    return [c | {"goals": list(c["goals"].values())} for c in cards.values()]
 
 
 def _block(state, lang: str, ind: dict, rows: list[dict], norms: list[dict],
@@ -76,6 +92,10 @@ def _block(state, lang: str, ind: dict, rows: list[dict], norms: list[dict],
         title, compare=[(r["year"], r["city_value"]) for r in rows],
         demo_years=frozenset(r["year"] for r in rows if r["demo"]))
     goals = [{"goal": g, "progress": progress.get(g.iri)} for g in state.goals_for(ind["code"])]
+    # the sentence of the summary: the latest value against each city-wide fixed norm
+    against = [n for n in norms if n["threshold"] is not None and n["zone_share"] is None
+               and n["complies_latest"] is not None]
     return {"ind": ind, "series": rows, "latest": latest, "norms": norms, "goals": goals,
+            "against": against,
             "trend": trend, "chart": chart, "demo": any(r["demo"] for r in rows),
             "definition": state.vocab.definitions.get(ind["code"], {})}
