@@ -5,6 +5,7 @@ Every step is safe to repeat. Errors a user can fix print one line and exit 1.
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from typing import Annotated
@@ -140,20 +141,30 @@ def compute(
 
 
 @app.command()
-def serve() -> None:
+def serve(workers: int = typer.Option(
+        1, min=1, max=64, help="app processes (uvicorn workers); they share only PostgreSQL")
+          ) -> None:
     """Serve the portal (/) and the OGC API (/ogc) on one port."""
     import uvicorn
-
-    from portal.web.app import create_app
 
     settings = get_settings()
     _check_port_free(settings.host, settings.port)
     url = _db_url()
-    application = create_app(settings, url)
-    out.print(f"serving on {settings.public_url}/ (OGC API: {settings.public_url}/ogc)")
+    out.print(f"serving on {settings.public_url}/ (OGC API: {settings.public_url}/ogc)"
+              + (f" with {workers} processes" if workers > 1 else ""))
     # one JSON line per request comes from the app itself (portal/web/requestlog.py)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_config=None,
-                log_level="warning", access_log=False)
+    run = {"host": settings.host, "port": settings.port, "log_config": None,
+           "log_level": "warning", "access_log": False}
+    if workers == 1:
+        from portal.web.app import create_app
+
+        uvicorn.run(create_app(settings, url), **run)
+        return
+    from portal.web.app import prepare
+
+    prepare(settings, url)
+    os.environ["DATABASE_URL"] = url  # the workers' (spawned processes inherit it)
+    uvicorn.run("portal.web.app:worker_app", factory=True, workers=workers, **run)
 
 
 @app.command()

@@ -66,6 +66,7 @@ class Settings:
     http_cache_memory_mb: int = 128  # rendered answers kept in memory per process
     geocoder: dict = field(default_factory=dict)  # `geocoder:` block (portal/web/geocoder.py)
     tile_layer: dict | None = None  # background map; None: the city's own outlines only
+    replica_max_lag_seconds: float = 10.0  # a hot standby further behind serves no reads
     max_request_body_kb: int = 1024  # POST bodies (CQL2 JSON, SPARQL) above this are 413
 
     @property
@@ -116,6 +117,7 @@ def get_settings() -> Settings:
         http_cache_memory_mb=int((raw.get("http_cache") or {}).get("memory_mb", 128)),
         geocoder=dict(raw.get("geocoder") or {}),
         tile_layer=raw.get("tile_layer") or None,
+        replica_max_lag_seconds=float(raw.get("replica_max_lag_seconds", 10)),
         max_request_body_kb=int(raw.get("max_request_body_kb", 1024)),
     )
 

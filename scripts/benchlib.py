@@ -36,13 +36,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: str, **env_extra: str) -> tuple[subprocess.Popen, str]:
-    """`portal serve` on a free port; returns (process, base URL) once /health answers."""
+def start_server(db: str, *serve_args: str, **env_extra: str) -> tuple[subprocess.Popen, str]:
+    """`portal serve [serve_args]` on a free port; (process, base URL) once /health answers."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db, "OM_PORT": str(port), "OM_HOST": "127.0.0.1",
            **env_extra}
     env.pop("OM_BASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve"], cwd=REPO, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve", *serve_args],
+                            cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

@@ -186,6 +186,9 @@ FOUND = [
     ("POST", "/ogc/collections/buurten/items", b"{\xf4\x80}"),  # JSON body, not UTF-8
     ("GET", "/ogc/collections/parken/items/geometry?f=html", None),  # integer ids
     ("GET", "/ogc/collections/parken/items/%C3%AB?f=jsonld", None),
+    ("POST", "/ogc/collections/buurten/items",  # LIKE whose pattern is not text
+     (b'{"op": "not", "args": [{"op": "like", "args": [{"property": "buurtnaam"},'
+      b' {"property": "buurtcode"}]}]}')),
 ]
 
 

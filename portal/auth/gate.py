@@ -96,7 +96,7 @@ class AccessGate:
         refused = {"done": False}
 
         def write(status: int):
-            with self.state.pool.connection() as conn:
+            with self.state.primary.connection() as conn:
                 audit(conn, principal, dataset, scope["method"], scope["path"], status)
 
         async def sending(message):

@@ -90,7 +90,7 @@ class Identity:
     def _from_header(self, auth: str) -> Principal:
         scheme, _, value = auth.partition(" ")
         value = value.strip()
-        with self.state.pool.connection() as conn:
+        with self.state.primary.connection() as conn:
             if scheme.lower() == "bearer":
                 acc = check_token(conn, value)
                 if acc is None:
@@ -115,7 +115,7 @@ class Identity:
         hit = self._accounts.get(name)
         if hit and time.monotonic() - hit[0] < ACCOUNT_TTL:
             return hit[1]
-        with self.state.pool.connection() as conn:
+        with self.state.primary.connection() as conn:
             acc = account(conn, name)
         if len(self._accounts) > 1000:
             self._accounts.clear()

@@ -113,8 +113,20 @@ class Cluster:
             _run_as_owner([str(_bindir() / "pg_ctl"), "stop", "-m", mode, "-D",
                            str(self.pgdata)])
 
-    def init(self, bindir: Path | None = None) -> None:
-        bindir = bindir or _bindir()
+    def init_standby(self, primary_port: int) -> None:
+        """A streaming hot standby of the cluster on `primary_port`: `pg_basebackup -R`
+        (base backup, WAL streamed alongside, standby.signal and primary_conninfo written),
+        so it follows the primary from then on. Start it with `start(port)`."""
+        self._empty_folder()
+        res = _run_as_owner([
+            str(_bindir() / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary_port),
+            "-U", SUPERUSER, "-D", str(self.pgdata), "-R", "-X", "stream", "-c", "fast"])
+        if res.returncode != 0:
+            shutil.rmtree(self.pgdata, ignore_errors=True)
+            raise UserError(f"pg_basebackup into {self.pgdata} failed: "
+                            f"{(res.stderr.strip().splitlines() or ['?'])[-1]}")
+
+    def _empty_folder(self) -> None:
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         if self.pgdata.exists():
             shutil.rmtree(self.pgdata)  # a half-made cluster from an interrupted run
@@ -125,6 +137,10 @@ class Cluster:
             self.log.touch()
             os.chown(self.log, pw.pw_uid, pw.pw_gid)
             _check_traversable(self.pgdata)
+
+    def init(self, bindir: Path | None = None) -> None:
+        bindir = bindir or _bindir()
+        self._empty_folder()
         res = _run_as_owner([
             str(bindir / "initdb"), "-D", str(self.pgdata), "-U", SUPERUSER, "--auth=trust",
             "--encoding=UTF8", "--locale=C.UTF-8"])

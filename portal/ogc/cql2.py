@@ -99,6 +99,9 @@ class _Writer:
             self.val(n.lhs), _not(n), self.val(n.low), self.val(n.high))
 
     def like(self, n) -> sql.Composable:
+        if not isinstance(n.pattern, str):
+            raise FilterError("the pattern of a LIKE must be a text literal, "
+                              f"not {type(n.pattern).__name__}")
         pattern = n.pattern.replace(n.wildcard, "%").replace(n.singlechar, "_")
         return sql.SQL("({}::text {}{} {})").format(
             self.val(n.lhs), _not(n), sql.SQL("ILIKE" if n.nocase else "LIKE"),

@@ -19,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from portal.db.replicas import PRIMARY_APP_NAME, AsyncReadPool, replicas_of
 from portal.ogc.query import (
     BAD_VALUE_ERRORS,
     COLUMNS_SQL,
@@ -49,9 +50,11 @@ class FastFeatures:
     def __init__(self, app, db_url: str, resources: dict, public_ogc_url: str, limits: dict,
                  definitions: dict[str, dict[str, str]] | None = None):
         self.app = app
-        self.pool = AsyncConnectionPool(db_url, min_size=2, max_size=16, open=False, timeout=3,
-                                        check=AsyncConnectionPool.check_connection,
-                                        kwargs={"autocommit": True})
+        self.pool = AsyncReadPool(AsyncConnectionPool(
+            db_url, min_size=2, max_size=16, open=False, timeout=3,
+            check=AsyncConnectionPool.check_connection,
+            kwargs={"autocommit": True, "application_name": PRIMARY_APP_NAME}),
+            replicas_of(db_url))
         self.opened = False
         self.base = public_ogc_url
         self.max_limit = int(limits.get("max_items", 10000))

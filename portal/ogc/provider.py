@@ -22,6 +22,7 @@ from pygeoapi.provider.base import (
     ProviderItemNotFoundError,
 )
 
+from portal.db.replicas import PRIMARY_APP_NAME, ReadPool, replicas_of
 from portal.ogc.query import (
     BAD_VALUE_ERRORS,
     COLUMNS_SQL,
@@ -39,7 +40,7 @@ from portal.ogc.query import (
     possible_id,
 )
 
-_POOLS: dict[str, ConnectionPool] = {}
+_POOLS: dict[str, ReadPool] = {}
 
 
 class DatabaseUnavailable(ProviderGenericError):
@@ -67,13 +68,17 @@ def conninfo(data: dict) -> str:
                                       else ""))
 
 
-def pool_for(data: dict) -> ConnectionPool:
+def pool_for(data: dict) -> ReadPool:
+    """Reads: on a usable hot standby, else the primary (portal/db/replicas.py)."""
     key = conninfo(data)
     with _LOCK:
         if key not in _POOLS:
-            _POOLS[key] = ConnectionPool(key, min_size=1, max_size=8, open=True, timeout=3,
-                                         check=ConnectionPool.check_connection,
-                                         kwargs={"autocommit": True})
+            primary = ConnectionPool(key, min_size=1, max_size=8, open=False, timeout=3,
+                                     check=ConnectionPool.check_connection,
+                                     kwargs={"autocommit": True,
+                                             "application_name": PRIMARY_APP_NAME})
+            _POOLS[key] = ReadPool(primary, replicas_of(key))
+            _POOLS[key].open()
         return _POOLS[key]
 
 

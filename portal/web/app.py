@@ -66,9 +66,27 @@ class OgcRootWithoutSlash:
         await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings, db_url: str, state: AppState | None = None):
+def prepare(settings: Settings, db_url: str) -> tuple[Path, Path]:
+    """What is written once before serving: the OGC configuration and OpenAPI document (and
+    the grid files they name), and the key that signs sessions."""
+    secret_key()
+    return ogc.build(settings, db_url, VAR_DIR / "runtime" / str(settings.port))
+
+
+def worker_app():
+    """One of `portal serve --workers N` (uvicorn's factory): the parent process ran
+    `prepare`; each worker has its own pools and cache and shares only PostgreSQL."""
+    from portal.settings import get_settings
+
+    settings = get_settings()
     runtime = VAR_DIR / "runtime" / str(settings.port)
-    config_path, openapi_path = ogc.build(settings, db_url, runtime)
+    return create_app(settings, os.environ["DATABASE_URL"],
+                      prepared=(runtime / "pygeoapi-config.yml", runtime / "openapi.yml"))
+
+
+def create_app(settings: Settings, db_url: str, state: AppState | None = None,
+               prepared: tuple[Path, Path] | None = None):
+    config_path, openapi_path = prepared or prepare(settings, db_url)
     os.environ["PYGEOAPI_CONFIG"] = str(config_path)
     os.environ["PYGEOAPI_OPENAPI"] = str(openapi_path)
     from pygeoapi.starlette_app import APP as ogc_app  # reads the env above

@@ -22,6 +22,13 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from portal.auth.policy import Policy, read_roles
+from portal.db.replicas import (
+    PRIMARY_APP_NAME,
+    AsyncReadPool,
+    ReadPool,
+    Replicas,
+    replicas_of,
+)
 from portal.ingest.load import code_version
 from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, Settings
@@ -64,8 +71,8 @@ class Vocabulary:
 @dataclass
 class AppState:
     settings: Settings
-    pool: ConnectionPool
-    apool: AsyncConnectionPool
+    pool: ReadPool  # reads: a usable hot standby, else the primary (portal/db/replicas.py)
+    apool: AsyncReadPool
     version: DataVersion
     messages: Messages
     urls: Urls
@@ -77,6 +84,7 @@ class AppState:
     ogc_collections: set[str] = field(default_factory=set)  # as configured for pygeoapi
     templates: Templates = field(init=False)
     app_id: str = ""
+    replicas: Replicas | None = None
     _memo: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -84,6 +92,13 @@ class AppState:
         self.templates = Templates(self.messages, self.urls, self._shared())
         self.app_id = _app_id(self.settings)
         self.version.on_change(self._changed)
+        if self.replicas is not None:  # a standby reads only at the version the primary serves
+            self.replicas.primary_version = lambda: self.version.current.number
+
+    @property
+    def primary(self) -> ConnectionPool:
+        """Writes (audit, accounts, sessions, tokens): always the primary."""
+        return self.pool.primary
 
     @classmethod
     def build(cls, settings: Settings, db_url: str) -> AppState:
@@ -91,13 +106,18 @@ class AppState:
         # gets a fresh one, not a dead one; waiting longer than 3 s for one is a 503
         pool = ConnectionPool(db_url, min_size=1, max_size=8, open=False, timeout=3,
                               check=ConnectionPool.check_connection,
-                              kwargs={"row_factory": dict_row})
+                              kwargs={"row_factory": dict_row,
+                                      "application_name": PRIMARY_APP_NAME})
         # async hot paths (norms at a point): no thread hop, no GIL hand-offs per request
         apool = AsyncConnectionPool(db_url, min_size=1, max_size=8, open=False, timeout=3,
                                     check=AsyncConnectionPool.check_connection,
-                                    kwargs={"autocommit": True})
+                                    kwargs={"autocommit": True,
+                                            "application_name": PRIMARY_APP_NAME})
+        replicas = replicas_of(db_url)
         city = settings.city
-        return cls(settings=settings, pool=pool, apool=apool, version=DataVersion(db_url),
+        return cls(settings=settings, pool=ReadPool(pool, replicas),
+                   apool=AsyncReadPool(apool, replicas), replicas=replicas,
+                   version=DataVersion(db_url),
                    messages=Messages(city=city.display_name), urls=Urls(settings.public_url),
                    geocoder=from_config(settings.geocoder, city_number=city.number),
                    vocab=load_vocab(settings, db_url), db_url=db_url,

@@ -61,7 +61,7 @@ class AccountViews:
         name, password = str(form.get("name") or ""), str(form.get("password") or "")
 
         def check():
-            with self.state.pool.connection() as conn:
+            with self.state.primary.connection() as conn:
                 return accounts.check_password(conn, name, password)
         account = await to_thread.run_sync(check)
         if account is None:
@@ -89,7 +89,7 @@ class AccountViews:
             return redirect
 
         def load():
-            with self.state.pool.connection() as conn:
+            with self.state.primary.connection() as conn:
                 return accounts.tokens(conn, principal.name)
         tokens = await to_thread.run_sync(load)
         cfg = self.state.vocab.policy.tokens
@@ -113,7 +113,7 @@ class AccountViews:
             raise ApiError(400, N_("days: a whole number of days")) from None
 
         def make():
-            with self.state.pool.connection() as conn:
+            with self.state.primary.connection() as conn:
                 return accounts.create_token(conn, principal.name, str(form.get("label") or ""),
                                              days, self.state.vocab.policy.tokens["max_days"])
         try:
@@ -130,7 +130,7 @@ class AccountViews:
         token_id = request.path_params["token_id"]
 
         def run():
-            with self.state.pool.connection() as conn:
+            with self.state.primary.connection() as conn:
                 return accounts.revoke_token(conn, principal.name, token_id)
         if not await to_thread.run_sync(run):
             raise ApiError(404, N_("No such token of yours: {id}"), id=token_id)
@@ -150,7 +150,7 @@ class AccountViews:
         roles = self.oidc.roles(user) or ["resident"]
 
         def upsert():
-            with self.state.pool.connection() as conn:
+            with self.state.primary.connection() as conn:
                 accounts.add_user(conn, user.name, None, roles,
                                   set(self.state.vocab.policy.roles), source="oidc")
         await to_thread.run_sync(upsert)

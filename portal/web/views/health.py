@@ -1,4 +1,5 @@
-"""`/health`: the app answers and reaches its database (503 with Retry-After if not)."""
+"""`/health`: the app answers and reaches its database for reads (503 with Retry-After if
+not); with read replicas, whether each standby serves reads and why not."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ def routes(state) -> list[Route]:
     async def health(request: Request) -> JSONResponse:
         async with state.apool.connection() as conn:
             await conn.execute("SELECT 1")
-        return JSONResponse({"status": "ok", "data_version": state.version.current.number})
+        body = {"status": "ok", "data_version": state.version.current.number}
+        if state.replicas is not None:
+            body["replicas"] = state.replicas.status()
+        return JSONResponse(body)
 
     return [Route("/health", health)]
