@@ -114,7 +114,8 @@ def get_settings() -> Settings:
         sparql_timeout_seconds=float(raw.get("sparql_timeout_seconds", 10)),
         city=City.of(raw.get("city")),
         http_cache_max_age=int((raw.get("http_cache") or {}).get("max_age_seconds", 60)),
-        http_cache_memory_mb=int((raw.get("http_cache") or {}).get("memory_mb", 128)),
+        http_cache_memory_mb=int(os.environ.get("OM_HTTP_CACHE_MB")  # 0: keep nothing
+                                 or (raw.get("http_cache") or {}).get("memory_mb", 128)),
         geocoder=dict(raw.get("geocoder") or {}),
         tile_layer=raw.get("tile_layer") or None,
         replica_max_lag_seconds=float(raw.get("replica_max_lag_seconds", 10)),

@@ -192,3 +192,53 @@ def test_gdal_reads_a_coverage_subset_whose_cells_match_postgis(server, conn, tm
             assert got[i][j] == pytest.approx(-9999.0 if want is None else want, abs=1e-4)
     subset = [ln for ln in logged_requests() if "/rivm-gcn-no2-2019/coverage" in ln]
     assert any("subset=x(" in ln for ln in subset), subset  # cut by the server, in RD New
+
+
+QGIS_TILES = textwrap.dedent("""
+    import json, os, sys
+    from qgis.core import (QgsApplication, QgsDataSourceUri, QgsVectorTileLayer,
+                           QgsMapSettings, QgsMapRendererSequentialJob, QgsRectangle,
+                           QgsCoordinateReferenceSystem, QgsVectorTileBasicRenderer)
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtGui import QColor
+    app = QgsApplication([], False)
+    app.initQgis()
+    base, collection = sys.argv[1], sys.argv[2]
+    # what a QGIS user adds as a vector tile layer: the XYZ template of the tileset
+    ds = QgsDataSourceUri()
+    ds.setParam("type", "xyz")
+    ds.setParam("url", f"{base}/collections/{collection}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}")
+    ds.setParam("zmin", "0")
+    ds.setParam("zmax", "16")
+    layer = QgsVectorTileLayer(bytes(ds.encodedUri()).decode(), collection)
+    renderer = QgsVectorTileBasicRenderer()
+    renderer.setStyles(QgsVectorTileBasicRenderer.simpleStyleWithRandomColors())
+    layer.setRenderer(renderer)
+    settings = QgsMapSettings()
+    settings.setLayers([layer])
+    settings.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    settings.setExtent(QgsRectangle(465300, 6803000, 492000, 6826000))  # Den Haag
+    settings.setOutputSize(QSize(512, 512))
+    settings.setBackgroundColor(QColor(255, 255, 255))
+    job = QgsMapRendererSequentialJob(settings)
+    job.start()
+    job.waitForFinished()
+    image, white = job.renderedImage(), QColor(255, 255, 255).rgb()
+    drawn = sum(1 for x in range(0, 512, 4) for y in range(0, 512, 4) if image.pixel(x, y) != white)
+    print(json.dumps({"valid": layer.isValid(), "drawn": drawn}), flush=True)
+    os._exit(0)
+""")
+
+
+def test_qgis_draws_our_vector_tiles(server):
+    res = subprocess.run(
+        [QGIS_PYTHON, "-c", QGIS_TILES, f"{server}/ogc", "buurten"],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": ""})
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["valid"]
+    assert out["drawn"] > 1000  # of 16,384 sampled pixels: the buurten are drawn
+    tiles = [ln for ln in logged_requests()
+             if "/ogc/collections/buurten/tiles/WebMercatorQuad/" in ln]
+    assert tiles, "QGIS asked for no tile"

@@ -88,6 +88,12 @@ class FastFeatures:
         accept = next((v.decode() for k, v in scope["headers"] if k == b"accept"), "*/*")
         return "text/html" not in accept
 
+    async def ready(self) -> None:
+        """The pools open at the first request (the lifespan is pygeoapi's)."""
+        if not self.opened:
+            await self.pool.open()
+            self.opened = True
+
     async def _collection(self, cid: str) -> Collection:
         if cid not in self.collections:
             provider, _ = self.meta[cid]
@@ -111,9 +117,7 @@ class FastFeatures:
                                 status_code=503, headers={"Retry-After": "5"})
 
     async def _answer(self, request: Request, cid: str, kind: str, fid: str | None):
-        if not self.opened:
-            await self.pool.open()
-            self.opened = True
+        await self.ready()
         col = await self._collection(cid)
         params = dict(request.query_params)
         try:

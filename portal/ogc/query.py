@@ -233,6 +233,11 @@ def _where(col: Collection, q: FeatureQuery, keyset: bool) -> sql.Composable:
     return sql.SQL(" AND ").join(parts) if parts else sql.SQL("true")
 
 
+def where_sql(col: Collection, q: FeatureQuery) -> sql.Composable:
+    """The WHERE of `q` (equality, bbox, datetime, CQL2) for other readers (vector tiles)."""
+    return _where(col, q, keyset=False)
+
+
 def _order(col: Collection, q: FeatureQuery) -> sql.Composable:
     keys = [sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL("ASC" if asc else "DESC"))
             for n, asc in q.sortby]

@@ -39,7 +39,7 @@ COMPRESS_MIN_BYTES = 800
 COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "application/ld+json",
                 "application/schema+json", "application/sparql-results", "application/vnd.oai",
                 "application/xml", "application/rdf+xml", "application/n-triples",
-                "image/svg+xml", "application/javascript")
+                "image/svg+xml", "application/javascript", "application/vnd.mapbox-vector-tile")
 
 
 @dataclass(frozen=True)

@@ -426,11 +426,13 @@ def _linked_templates(stock: Path, dest: Path, iri_base: str) -> Path:
 
 
 def wrap(ogc_app, settings: Settings, db_url: str, config_path: Path):
-    """pygeoapi's app behind the fast JSON path, declaring the filter classes it serves."""
+    """pygeoapi's app behind the fast JSON path and the vector tiles, declaring the filter
+    classes it serves."""
     from pygeoapi.api import itemtypes
 
     from portal.ogc.coverages import CoverageDescription
     from portal.ogc.fastpath import FastFeatures
+    from portal.ogc.tiles import VectorTiles
 
     for uri in FILTER_CONFORMANCE:
         if uri not in itemtypes.CONFORMANCE_CLASSES_FEATURES:
@@ -438,7 +440,7 @@ def wrap(ogc_app, settings: Settings, db_url: str, config_path: Path):
     cfg = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     fast = FastFeatures(ogc_app, db_url, cfg["resources"], cfg["server"]["url"],
                         cfg["server"].get("limits", {}), _definitions(settings))
-    return CoverageDescription(fast, cfg["resources"])
+    return CoverageDescription(VectorTiles(fast, fast), cfg["resources"])
 
 
 def _definitions(settings: Settings) -> dict[str, dict[str, str]]:
