@@ -205,3 +205,19 @@ def test_base_map_can_be_switched_on_and_the_map_draws_without_it(browser, loade
         assert page.locator("path.leaflet-interactive").count() == 44
         page.screenshot(path=artifacts() / "home-brt-offline.png")
         page.close()
+
+
+def test_on_a_phone_one_finger_taps_the_map_for_a_location_check(browser, server):
+    """Touch, not a mouse: a tap on the map opens the location check of that point."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True)
+    page = context.new_page()
+    page.goto(server + "/?indicator=no2_annual_mean", wait_until="networkidle")
+    page.wait_for_selector(".folium-map[data-ready='true']", timeout=30_000)
+    page.locator(".folium-map").scroll_into_view_if_needed()
+    box = page.locator(".folium-map").bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector(".location-popup a", timeout=30_000)
+    assert "/locatie?x=" in page.get_attribute(".location-popup a", "href")
+    page.screenshot(path=artifacts() / "home-phone-tap.png")
+    context.close()

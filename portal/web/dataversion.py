@@ -22,6 +22,7 @@ CHANNEL = "monitor_data_version"
 POLL_SECONDS = 5.0
 RETRY_SECONDS = 1.0
 STATE_SQL = "SELECT version, changed_at FROM monitor.data_state"
+WATCHER_APP_NAME = "omgevingsmonitor-version"  # one per app process, in pg_stat_activity
 
 log = logging.getLogger("portal.dataversion")
 
@@ -74,7 +75,8 @@ class DataVersion:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
-                        self.db_url, autocommit=True, connect_timeout=5) as conn:
+                        self.db_url, autocommit=True, connect_timeout=5,
+                        application_name=WATCHER_APP_NAME) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     if not self.healthy:
                         log.warning("database reachable again")
