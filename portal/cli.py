@@ -50,9 +50,27 @@ def db() -> None:
 
 
 @app.command()
-def demo(seed: int = 518) -> None:
+def demo(seed: int = 518,
+         scale: Annotated[str, typer.Option(help="city: Den Haag's demo data; nl: the national "
+                                                  "scale set in var/scale-nl (README)")] = "city",
+         gemeenten: Annotated[int, typer.Option(help="nl: how many gemeenten")] = 342) -> None:
     """Generate the seeded demo data that demo manifests (key `generator`) read."""
     from portal.ingest.demo import GENERATORS, generate_no2
+
+    if scale not in ("city", "nl"):
+        raise UserError(f"--scale {scale!r}: city or nl")
+    if scale == "nl":
+        from portal.ingest.demo_national import OUT, YEARS, write_set
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("scale set", total=3 * len(YEARS) + 1)
+            counts = write_set(seed, OUT, gemeenten=gemeenten,
+                               progress=lambda what: bar.update(task, advance=1, description=what))
+        out.print(f"DEMO scale set in {OUT}: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+                  + f", 3 grids of 100 m × {len(YEARS)} years (seed {seed}). Use it with "
+                  f"OM_CONFIG_DIR={OUT / 'config'} OM_DATASETS_DIR={OUT / 'datasets'} "
+                  "OM_DATABASE_NAME=omgevingsmonitor_nl")
+        return
 
     root = get_settings().datasets_dir
     buurten = root / "cbs-buurten-2024" / "buurten_2024_gm0518_rd.geojson"

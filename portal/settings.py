@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-CONFIG_DIR = REPO / "config"
+# OM_CONFIG_DIR: another monitor's configuration (the national scale set's, var/scale-nl)
+CONFIG_DIR = Path(os.environ.get("OM_CONFIG_DIR") or REPO / "config").resolve()
 DATASETS_DIR = REPO / "datasets"
 VAR_DIR = REPO / "var"
 

@@ -1,0 +1,52 @@
+"""The national scale set (`portal demo --scale nl`), made small here (8 gemeenten, 2 km
+cells): nested areas in the CBS code pattern that tile the Dutch RD extent, inside the
+area the loader accepts, every dataset and file labelled DEMO, and a config of its own."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import rasterio
+import shapely
+import yaml
+
+from portal.ingest.demo_national import DEN_HAAG, EXTENT, NATIONAL_INDICATORS, write_set
+from portal.ingest.manifest import all_manifests
+from portal.ingest.validate import RD_AREA
+
+
+def test_the_scale_set_nests_its_areas_tiles_the_extent_and_says_demo(tmp_path):
+    counts = write_set(seed=7, out=tmp_path, years=[2023, 2024], gemeenten=8, cell=2000)
+    assert counts["gemeente"] == 8 and counts["wijk"] >= 32 and counts["buurt"] >= 2 * counts["wijk"]
+    data = tmp_path / "datasets"
+    levels = {lv: gpd.read_file(data / f"nl-{name}" / f"{lv}.gpkg") for lv, name in
+              (("gemeente", "gemeenten"), ("wijk", "wijken"), ("buurt", "buurten"))}
+    box = shapely.box(*EXTENT)
+    for lv, df in levels.items():
+        assert len(df) == counts[lv]
+        assert abs(df.area.sum() - box.area) < 1e-6 * box.area, lv  # no gaps, no overlaps
+        xmin, ymin, xmax, ymax = df.total_bounds
+        assert xmin >= RD_AREA[0] and ymin >= RD_AREA[1] and xmax <= RD_AREA[2] \
+            and ymax <= RD_AREA[3], lv  # what ingest accepts as RD New
+    pattern = {"gemeente": r"GM\d{4}", "wijk": r"WK\d{6}", "buurt": r"BU\d{8}"}
+    for lv, df in levels.items():
+        assert all(re.fullmatch(pattern[lv], c) for c in df["statcode"]), lv
+    parents = {"wijk": ("gemeente", 6), "buurt": ("wijk", 8)}
+    for lv, (up, n) in parents.items():
+        above = levels[up].set_index("statcode").geometry
+        for code, geom in zip(levels[lv]["statcode"], levels[lv].geometry, strict=True):
+            parent = above["GM" + code[2:6] if up == "gemeente" else "WK" + code[2:8]]
+            assert geom.difference(parent).area < 1e-3 * geom.area, code  # inside its parent
+    home = levels["gemeente"].set_index("statcode").geometry["GM0518"]
+    assert home.contains(shapely.Point(DEN_HAAG))  # where Den Haag lies
+    manifests = all_manifests(data)
+    assert {m.id for m in manifests} == {"nl-gemeenten", "nl-wijken", "nl-buurten", "nl-inwoners",
+                                         "demo-no2-grid", "demo-geluid-wegverkeer",
+                                         "demo-hitte-pet"}
+    assert all(m.demo and "DEMO" in m.title["nl"] for m in manifests)
+    with rasterio.open(data / "demo-no2-grid" / "no2_2024.tif") as ds:
+        assert ds.crs.to_epsg() == 28992 and ds.res == (2000, 2000)
+        assert "DEMO" in ds.tags()["demo"]
+    indicators = yaml.safe_load((tmp_path / "config" / "indicators.yml").read_text())
+    assert indicators["indicators"] == NATIONAL_INDICATORS
