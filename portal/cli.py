@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    MofNCompleteColumn,
     Progress,
     SpinnerColumn,
     TextColumn,
@@ -146,8 +147,17 @@ def compute(
 
     settings = get_settings()
     url = _db_url()
-    with connect(url, autocommit=True) as conn:
-        report = run(conn, settings.attention_margin_fraction, full=full)
+    with connect(url, autocommit=True) as conn, Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+            MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def band(dataset: str, done: int, total: int) -> None:
+            if dataset not in tasks:
+                tasks[dataset] = bar.add_task(f"grid {dataset}: bands", total=total)
+            bar.update(tasks[dataset], completed=done)
+
+        report = run(conn, settings.attention_margin_fraction, full=full, bands=band)
     ensure_store(url)  # the SPARQL store of the new data version
     ensure_grid_files(url, all_manifests())  # coverages and GeoTIFF downloads of each grid
     steps = {k: v for k, v in report.timings.items() if ":" not in k}
@@ -197,8 +207,8 @@ def up() -> None:
                for name in ("no2", *GENERATORS)):
         demo()
     ingest(None, False, False)
-    compute()
-    serve()
+    compute(full=False)
+    serve(workers=1)
 
 
 users = typer.Typer(help="Local staff accounts and their API tokens (roles: config/roles.yml).",

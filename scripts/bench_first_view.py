@@ -10,6 +10,12 @@ transferSize of the document and every resource, gzip as served), the share of t
 by the design system's CSS, and the median time to `load` (home: until the map is drawn) as
 a ratio to the plain colophon page measured in the same run (the baseline). The budget for
 the home page is 300 kB.
+
+With `--national` (after `portal demo --scale nl` and its ingest and compute, README
+"National scale set"): the home page of the national set against the Den Haag set, same
+run, same browser — time until the map is drawn (median; goal ≤ 1.5× Den Haag) and bytes
+of the first view (goal ≤ 300 kB). The map fetches only the vector tiles in view, so the
+country costs what the city costs.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import sys
 import time
 
 from benchlib import REPO, start_server
+from psycopg.conninfo import make_conninfo
 
 sys.path.insert(0, str(REPO))
 
@@ -57,7 +64,11 @@ def measure(browser, base: str, path: str, size: tuple[int, int]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--national", action="store_true",
+                    help="the home page of the national scale set against Den Haag's")
     args = ap.parse_args()
+    if args.national:
+        return national(args.runs)
     from playwright.sync_api import sync_playwright
 
     proc, base = start_server(database_url(get_settings()))
@@ -90,6 +101,47 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+NATIONAL = REPO / "var" / "scale-nl"
+
+
+def national(runs: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    if not (NATIONAL / "config").is_dir():
+        raise SystemExit("no national set: `portal demo --scale nl`, then its ingest and compute")
+    settings = get_settings()
+    env = {"OM_CONFIG_DIR": str(NATIONAL / "config"), "OM_DATASETS_DIR": str(NATIONAL / "datasets"),
+           "OM_DATABASE_NAME": "omgevingsmonitor_nl"}
+    url = database_url(settings)
+    nl_url = make_conninfo(url, dbname=env["OM_DATABASE_NAME"])
+    servers = {"Den Haag": start_server(url), "national": start_server(nl_url, **env)}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"),
+                                        args=["--headless", "--no-sandbox"])
+            print(f"{'set':10} {'size':8} {'kB sent':>8} {'requests':>8} {'map drawn ms':>12}")
+            results: dict[tuple[str, str], dict] = {}
+            for name, (_, base) in servers.items():
+                measure(browser, base, "/", SIZES["desktop"])  # warm: rendered once per version
+            for size_name, size in SIZES.items():
+                for name, (_, base) in servers.items():
+                    rs = [measure(browser, base, "/", size) for _ in range(runs)]
+                    ms = statistics.median(r["ms"] for r in rs)
+                    results[(name, size_name)] = {"ms": ms, "total": rs[-1]["total"]}
+                    print(f"{name:10} {size_name:8} {rs[-1]['total'] / 1000:8.1f}"
+                          f" {rs[-1]['requests']:8d} {ms:12.0f}")
+            browser.close()
+        for size_name in SIZES:
+            ratio = results[("national", size_name)]["ms"] / results[("Den Haag", size_name)]["ms"]
+            kb = results[("national", size_name)]["total"] / 1000
+            print(f"{size_name}: national / Den Haag map drawn {ratio:.2f} (goal ≤ 1.5); "
+                  f"national first view {kb:.1f} kB (goal ≤ {BUDGET / 1000:.0f} kB)")
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait(timeout=20)
 
 
 if __name__ == "__main__":

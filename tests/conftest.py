@@ -82,18 +82,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(db: str, log_name: str = "server.log", port: int | None = None,
-                   args: tuple[str, ...] = (), **env_extra: str):
-    """The real app (`portal serve [args]`) in its own process on a (free) loopback port."""
+                   args: tuple[str, ...] = (), command: str = "serve", **env_extra: str):
+    """The real app (`portal serve [args]`, or `portal up`) in its own process on a (free)
+    loopback port."""
     port = port or free_port()
     env = {**os.environ, "DATABASE_URL": db, "OM_PORT": str(port), "OM_HOST": "127.0.0.1",
            **env_extra}
     env.pop("OM_BASE_URL", None)
     log_path = artifacts() / log_name
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "portal.cli", "serve", *args], cwd=REPO,
+        proc = subprocess.Popen([sys.executable, "-m", "portal.cli", command, *args], cwd=REPO,
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + (90 if command == "serve" else 300)
         while True:
             try:
                 if httpx.get(f"{base}/health", timeout=2).status_code == 200:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import socket
 
-from tests.conftest import run_cli
+import httpx
+
+from tests.conftest import artifacts, run_cli, running_server
 
 
 def test_migrations_are_idempotent(db_url):
@@ -45,3 +47,13 @@ def test_ingest_twice_changes_nothing(loaded_db):
     res = run_cli("ingest", env={"DATABASE_URL": loaded_db, "COLUMNS": "200"})
     assert res.returncode == 0, res.stderr
     assert res.stdout.count("unchanged") == len(list(DATASETS_DIR.glob("*/dataset.yml")))
+
+
+def test_the_run_command_loads_and_serves(loaded_db):
+    """`make run` is `portal up`: the database, the data (unchanged here: nothing is loaded
+    twice), compute, then the app answering on its port."""
+    with running_server(loaded_db, "up.log", command="up") as base:
+        assert httpx.get(f"{base}/").status_code == 200
+        assert httpx.get(f"{base}/health").json()["status"] == "ok"
+    log = (artifacts() / "up.log").read_text()
+    assert "unchanged" in log and "serving on" in log

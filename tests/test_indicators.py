@@ -132,6 +132,40 @@ def test_share_above_takes_its_threshold_from_the_norm(grid):
     assert _value(conn, "no2_annual_mean") == pytest.approx(0.0)
 
 
+def test_a_new_year_costs_one_band_and_a_changed_band_is_computed_again(grid):
+    conn, weights = grid
+    gid = weights["t-grid"]
+    conn.execute("UPDATE monitor.grid_band SET digest = 'band-2020' WHERE grid_id = %s", (gid,))
+    conn.execute("INSERT INTO monitor.grid_band (grid_id, year, vals, digest)"
+                 " VALUES (%s, 2021, '{20,20,20,20}', 'band-2021')", (gid,))
+    methods = [Method("no2_annual_mean", "grid_mean", "t-grid", {}, "lower"),
+               Method("pm10_annual_mean", "grid_max", "t-grid", {}, "lower")]
+    assert compute_grid(conn, methods, _versions(conn), weights) == (2, 0)
+    assert compute_grid(conn, methods, _versions(conn), weights) == (0, 2)  # nothing new
+    conn.execute("INSERT INTO monitor.grid_band (grid_id, year, vals, digest)"
+                 " VALUES (%s, 2022, '{30,30,NULL,30}', 'band-2022')", (gid,))
+    assert compute_grid(conn, methods, _versions(conn), weights) == (1, 2)  # only 2022
+    assert _value(conn, "no2_annual_mean", 2020) == pytest.approx(22.5)  # kept as it was
+    assert _value(conn, "no2_annual_mean", 2022) == pytest.approx(30.0)
+    assert _value(conn, "pm10_annual_mean", 2021) == pytest.approx(20.0)
+    # a band whose cells changed is computed again, whatever the year
+    conn.execute("UPDATE monitor.grid_band SET vals = '{0,0,0,0}', digest = 'band-2020b'"
+                 " WHERE grid_id = %s AND year = 2020", (gid,))
+    assert compute_grid(conn, methods, _versions(conn), weights) == (1, 2)
+    assert _value(conn, "no2_annual_mean", 2020) == pytest.approx(0.0)
+    # another method for the same grid is another figure: every year again
+    other = [Method("no2_annual_mean", "grid_share_above", "t-grid", {"threshold": 5}, "lower"),
+             methods[1]]
+    assert compute_grid(conn, other, _versions(conn), weights) == (3, 0)
+    assert compute_grid(conn, other, _versions(conn), weights, reuse=False) == (3, 0)
+    # a year that left the grid leaves the figures
+    conn.execute("DELETE FROM monitor.grid_band WHERE grid_id = %s AND year = 2021", (gid,))
+    compute_grid(conn, other, _versions(conn), weights)
+    assert conn.execute("SELECT DISTINCT year FROM monitor.indicator_value"
+                        " WHERE indicator = 'pm10_annual_mean' ORDER BY 1").fetchall() == [
+        (2020,), (2022,)]
+
+
 # --- vector kinds, each from a manifest loaded like any dataset
 
 def _load(conn, path: Path):

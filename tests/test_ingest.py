@@ -35,6 +35,11 @@ def test_shipped_datasets_are_loaded_completely(conn):
     assert count(conn, "SELECT count(*) FROM monitor.measurement") == 424_007
     assert count(conn, "SELECT count(*) FROM monitor.grid_band b JOIN monitor.grid g ON"
                        " g.id = b.grid_id WHERE g.indicator = 'no2_annual_mean'") == 11 + 11
+    # every band carries the digest of its cells (compute keeps the years that did not change)
+    assert count(conn, "SELECT count(*) FROM monitor.grid_band WHERE digest IS NULL") == 0
+    assert count(conn, "SELECT count(DISTINCT digest) FROM monitor.grid_band b JOIN"
+                       " monitor.grid g ON g.id = b.grid_id"
+                       " WHERE g.indicator = 'no2_annual_mean'") == 22
     # GCN 2011-2021 and the demo grid 2015-2025
     # every buurt lies in a wijk, and all of them in RD New
     assert count(conn, "SELECT count(*) FROM monitor.buurten b LEFT JOIN monitor.wijken w "

@@ -47,12 +47,17 @@ def check_axe(page, name: str) -> None:
 def test_home_page_shows_coloured_areas(browser, server):
     page, seen = open_page(browser, f"{server}/?indicator=no2_annual_mean", "home")
     page.wait_for_selector(".folium-map[data-ready='true']", timeout=30_000)
-    # zoomed out: the 44 wijken; zoomed in: the 114 buurten
+    # zoomed out: the 44 wijken, drawn from vector tiles (a wijk may lie on several tiles)
     assert page.get_attribute(".folium-map", "data-level") == "wijk"
     assert page.get_attribute(".folium-map", "data-features") == "44"
+    codes = page.get_attribute(".folium-map", "data-codes").split()
+    assert len(codes) == 44 and all(c.startswith("WK0518") for c in codes)
     fills = page.eval_on_selector_all("path.leaflet-interactive",
                                       "els => els.map(e => e.getAttribute('fill'))")
-    assert len(fills) == 44
+    assert len(fills) >= 44
+    tiles = [u for u in seen["requests"]
+             if "/ogc/collections/area-status/tiles/WebMercatorQuad/" in u]
+    assert tiles and all("level=wijk" in u and "year=" in u for u in tiles)
     palette = {s["colour"].lower() for s in STATUS.values()}
     dutch = translated(STATUS, Messages(), "nl")
     assert {f.lower() for f in fills} <= palette
@@ -61,7 +66,9 @@ def test_home_page_shows_coloured_areas(browser, server):
     legend = page.inner_text(".legend")
     assert all(s["label"] in legend for s in dutch.values())
     # the tooltip names area, value, norm and status
-    page.hover("path.leaflet-interactive >> nth=0")
+    box = page.locator(".folium-map").bounding_box()  # the middle of the map: a wijk
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector(".leaflet-tooltip", timeout=10_000)
     tip = page.inner_text(".leaflet-tooltip")
     assert "µg/m³" in tip and "Norm:" in tip
     assert any(s["label"] in tip for s in dutch.values())
@@ -69,7 +76,9 @@ def test_home_page_shows_coloured_areas(browser, server):
     page.screenshot(path=artifacts() / "home.png", full_page=True)
     page.evaluate("() => window.OM.map.setZoom(14)")
     page.wait_for_selector(".folium-map[data-level='buurt'][data-ready='true']", timeout=30_000)
-    assert page.get_attribute(".folium-map", "data-features") == "114"
+    # zoomed in: the buurten in view (only their tiles are fetched)
+    codes = page.get_attribute(".folium-map", "data-codes").split()
+    assert 0 < len(codes) < 114 and all(c.startswith("BU0518") for c in codes)
     assert_self_hosted(seen, server)
 
 

@@ -25,6 +25,7 @@ import psycopg
 from psycopg import sql
 
 from portal.errors import UserError
+from portal.indicators.gridpass import CODE_HASH, Stat, run_grid
 from portal.indicators.methods import (
     Method,
     load_methods,
@@ -40,11 +41,7 @@ from portal.vocabulary.graph import VOCAB_DIR, indicators, load_vocabulary, norm
 from portal.vocabulary.zones import zone_bound, zone_tables, zones_sql
 
 log = logging.getLogger("portal.compute")
-GRID_AGG = {  # value per area from its sums in kind_grid.sql
-    "grid_mean": "a.s / a.w",
-    "grid_max": "a.mx",
-    "grid_share_above": "100.0 * a.{above} / a.w",
-}
+GRID_AGG = ("grid_mean", "grid_max", "grid_share_above")  # gridpass.py
 POINT_AGG = {  # (aggregate, HAVING)
     "point_density": ("count(p.geom) / (ST_Area(a.geom) / 10000.0)", "true"),
     "point_mean": ("avg(p.value)", "count(p.value) > 0"),
@@ -56,6 +53,7 @@ class ComputeReport:
     timings: dict[str, float] = field(default_factory=dict)
     computed: list[str] = field(default_factory=list)  # indicators recomputed
     skipped: list[str] = field(default_factory=list)  # unchanged inputs: kept as they were
+    bands: dict[str, tuple[int, int]] = field(default_factory=dict)  # grid: (summed, kept)
 
 
 # --- vocabulary -----------------------------------------------------------------------------
@@ -231,29 +229,20 @@ def _threshold(conn: psycopg.Connection, method: Method) -> float:
 
 
 def compute_grid(conn: psycopg.Connection, methods: list[Method],
-                 versions: dict[str, int], weights: dict[str, int]) -> None:
-    """Every grid-kind indicator of one grid dataset in one pass over its cells."""
+                 versions: dict[str, int], weights: dict[str, int], *, reuse: bool = True,
+                 on_band: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+    """Every grid-kind indicator of one grid dataset in one pass over its bands
+    (gridpass.py); years whose band and method did not change are kept unless not `reuse`.
+    Returns (bands computed, bands kept)."""
     dataset = methods[0].dataset
     codes = [mt.indicator for mt in methods]
     if dataset not in versions or dataset not in weights:
         conn.execute("DELETE FROM monitor.indicator_value WHERE indicator = ANY(%s)", (codes,))
-        return
-    label_above, area_above, part_above, values = [], [], [], []
-    for i, mt in enumerate(methods):
-        above = sql.Identifier(f"above{i}")
-        if mt.kind == "grid_share_above":
-            label_above.append(sql.SQL(", count(v) FILTER (WHERE v > {}) AS {}").format(
-                sql.Literal(_threshold(conn, mt)), above))
-            area_above.append(sql.SQL(", sum(w.weight * p.{0}) AS {0}").format(above))
-            part_above.append(sql.SQL(", sum(a.{})").format(above))
-        values.append(sql.SQL("({}, {})").format(
-            sql.Literal(mt.indicator), sql.SQL(GRID_AGG[mt.kind]).format(above=above)))
-    run_sql(conn, "kind_grid", {"indicators": codes, "dataset": dataset,
-                                "weights_grid": weights[dataset]},
-            {"label_above": sql.SQL("").join(label_above),
-             "area_above": sql.SQL("").join(area_above),
-             "part_above": sql.SQL("").join(part_above),
-             "values": sql.SQL(", ").join(values)})
+        conn.execute("DELETE FROM monitor.grid_year_state WHERE indicator = ANY(%s)", (codes,))
+        return 0, 0
+    stats = [Stat(mt.indicator, mt.kind, _threshold(conn, mt)
+                  if mt.kind == "grid_share_above" else None) for mt in methods]
+    return run_grid(conn, dataset, stats, weights[dataset], reuse=reuse, on_band=on_band)
 
 
 def compute_indicator(conn: psycopg.Connection, method: Method,
@@ -339,17 +328,19 @@ def merge_sources(conn: psycopg.Connection, method: Method, signature: str) -> N
 def _signature(method: Method, versions: dict[str, int], areas: str) -> str:
     doc = {"method": method.as_dict(), "versions": [versions.get(d) for d in method.datasets],
            "areas": areas,  # grid kinds also depend on how their coverage weights are made
-           "sql": sql_hash(method.sql_name, *(["grid_weights"] if method.kind in GRID_AGG else []))}
+           "sql": CODE_HASH if method.kind in GRID_AGG else sql_hash(method.sql_name)}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:24]
 
 
 def compute(conn: psycopg.Connection, attention: float,
             progress: Callable[[str, float], None] | None = None, *, full: bool = False,
+            bands: Callable[[str, int, int], None] | None = None,
             vocab_dir: Path = VOCAB_DIR, config_path: Path | None = None,
             manifests: list[Manifest] | None = None, city: City | None = None) -> ComputeReport:
     """Recompute what changed (everything with `full`) in one transaction, then rebuild the
     read model (sql/publish.sql) and bump the data version, so that readers see the old
-    figures until the new ones are all there."""
+    figures until the new ones are all there. `bands(dataset, done, total)` follows the
+    grid passes band by band (the CLI's progress bar)."""
     report = ComputeReport()
     city = city or get_settings().city
     manifests = all_manifests() if manifests is None else manifests
@@ -403,7 +394,12 @@ def compute(conn: psycopg.Connection, attention: float,
                     raise UserError(f"config/indicators.yml: {group[0].indicator}: "
                                     f"{group[0].kind} needs a grid dataset, {group[0].dataset} "
                                     f"is loaded into {by_id[group[0].dataset].target}")
-                compute_grid(conn, group, versions, weights)
+                dataset = group[0].dataset
+                done, kept = compute_grid(
+                    conn, group, versions, weights, reuse=not full,
+                    on_band=(lambda i, n, d=dataset: bands(d, i, n)) if bands else None)
+                report.bands[dataset] = (done, kept)
+                log.info("grid pass", extra={"dataset": dataset, "bands": done, "kept": kept})
             else:
                 compute_indicator(conn, group[0], by_id, versions)
             seconds = time.perf_counter() - t0
@@ -445,6 +441,10 @@ def compute(conn: psycopg.Connection, attention: float,
         run_sql(conn, "goals")
         step("trends_goals", t)
         t = time.perf_counter()
+        if conn.execute("SELECT published_areas IS DISTINCT FROM %s FROM monitor.data_state",
+                        (areas,)).fetchone()[0]:  # new geometries: every row is new
+            conn.execute("DELETE FROM monitor.area_status")
+            conn.execute("UPDATE monitor.data_state SET published_areas = %s", (areas,))
         run_sql(conn, "publish")
         step("publish", t)
     return report

@@ -18,9 +18,9 @@ from portal.settings import CONFIG_DIR
 
 CONFIG_FILE = "indicators.yml"
 KINDS = {  # kind -> (required params, SQL file)
-    "grid_mean": ((), "kind_grid"),
-    "grid_max": ((), "kind_grid"),
-    "grid_share_above": ((), "kind_grid"),
+    "grid_mean": ((), None),  # grid kinds: portal/indicators/gridpass.py
+    "grid_max": ((), None),
+    "grid_share_above": ((), None),
     "point_density": ((), "kind_point"),
     "point_mean": (("field",), "kind_point"),
     "coverage_share": ((), "kind_coverage_share"),

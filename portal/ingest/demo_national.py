@@ -27,7 +27,7 @@ import numpy as np
 import shapely
 import yaml
 
-from portal.settings import CONFIG_DIR, VAR_DIR
+from portal.settings import REPO, VAR_DIR
 
 EXTENT = (13_000.0, 307_000.0, 278_000.0, 619_000.0)  # RD New: the Netherlands' box
 CELL = 100.0
@@ -78,7 +78,35 @@ def tessellation(seed: int, gemeenten: int = GEMEENTEN) -> dict[str, list[tuple]
             for b, bu in enumerate(_voronoi(_points_in(wk, n_b, rng), wk), start=1):
                 out["buurt"].append((f"BU{g}{w:02d}{b:02d}", f"Buurt {w:02d}{b:02d} van {g} (demo)",
                                      bu))
-    return out
+    return _noded(out)
+
+
+def _noded(levels: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """One noded tessellation, as CBS publishes it: the buurten as the faces of all their
+    boundaries noded together, wijken and gemeenten as the unions of their buurten.
+
+    Clipped Voronoi cells of different wijken meet along the wijk boundary at different
+    vertices; the slivers of 10⁻⁹ m² between them made buurten overlap, and the weights
+    planned ten layers instead of one (weights.py)."""
+    buurten = np.array([g for _, _, g in levels["buurt"]])
+    lines = shapely.union_all(shapely.boundary(buurten))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+    face, home = shapely.STRtree(buurten).query(shapely.point_on_surface(faces),
+                                                predicate="within")
+    parts: dict[int, list] = {}
+    for f, b in zip(face, home, strict=True):
+        parts.setdefault(int(b), []).append(faces[f])
+    geoms = {code: shapely.coverage_union_all(parts[i]) if len(parts[i]) > 1 else parts[i][0]
+             for i, (code, _, _) in enumerate(levels["buurt"])}
+    for level, width in (("wijk", 8), ("gemeente", 6)):
+        members: dict[str, list] = {}
+        for code, geom in geoms.items():
+            if code.startswith("BU"):
+                members.setdefault(code[2:width], []).append(geom)
+        for code, _, _ in levels[level]:
+            geoms[code] = shapely.coverage_union_all(members[code[2:]])
+    return {level: [(code, name, geoms[code]) for code, name, _ in rows]
+            for level, rows in levels.items()}
 
 
 def _interp2(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -225,12 +253,13 @@ NATIONAL_INDICATORS = {
 
 def _config(out: Path) -> None:
     """config/ of the scale set: the Den Haag one with its own indicators (the national
-    grids) and the same city code, whose gemeente the tessellation puts where Den Haag is."""
+    grids) and the same city code, whose gemeente the tessellation puts where Den Haag is.
+    Always from the repository's config/, also when OM_CONFIG_DIR points at the set's own."""
     cfg = out / "config"
     if cfg.exists():
         shutil.rmtree(cfg)
-    shutil.copytree(CONFIG_DIR, cfg)
-    ind = yaml.safe_load((CONFIG_DIR / "indicators.yml").read_text(encoding="utf-8"))
+    shutil.copytree(REPO / "config", cfg)
+    ind = yaml.safe_load((REPO / "config" / "indicators.yml").read_text(encoding="utf-8"))
     ind["indicators"] = NATIONAL_INDICATORS
     ind.pop("stations", None)
     (cfg / "indicators.yml").write_text(yaml.safe_dump(ind, sort_keys=False), encoding="utf-8")

@@ -55,7 +55,9 @@ def render_map(static_url: str, config: dict, centre: tuple[float, float],
     if bounds:
         m.fit_bounds(bounds)
     # Instance-level override: only self-hosted Leaflet, no CDN (see NOTES.md).
+    vectorgrid = f"{static_url}/vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"
     m.default_js = [("leaflet", f"{static_url}/vendor/leaflet/dist/leaflet.js"),
+                    ("vectorgrid", vectorgrid),  # the areas come as vector tiles
                     ("portal_map", f"{static_url}/portal-map.js")]
     m.default_css = [("leaflet_css", f"{static_url}/vendor/leaflet/dist/leaflet.css")]
     StatusLayer(config).add_to(m)

@@ -29,10 +29,10 @@ AREAS_SQL = "SELECT code, level, name FROM monitor.area ORDER BY level DESC, nam
 BOUNDS_SQL = """
 SELECT ST_XMin(e) AS w, ST_YMin(e) AS s, ST_XMax(e) AS e, ST_YMax(e) AS n
 FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom), 28992), 4326) AS e
-      FROM monitor.area WHERE level IN ('wijk', 'buurt')) x
+      FROM monitor.area WHERE level IN ('wijk', 'buurt') AND monitor.in_city(code, %(city)s)) x
 """
 
-# One indicator and year for every wijk and buurt (areas without a value: no_data).
+# One indicator and year for every wijk and buurt of the city (areas without a value: no_data).
 LEVEL_ROWS_SQL = """
 SELECT a.code, a.level, a.name, s.value, coalesce(s.status, 'no_data') AS status,
        s.status_norm_nl AS norm_nl, s.status_norm_en AS norm_en, s.status_margin AS margin,
@@ -40,7 +40,7 @@ SELECT a.code, a.level, a.name, s.value, coalesce(s.status, 'no_data') AS status
 FROM monitor.area a
 LEFT JOIN monitor.area_status s
   ON s.area_code = a.code AND s.indicator = %(indicator)s AND s.year = %(year)s
-WHERE a.level IN ('wijk', 'buurt')
+WHERE a.level IN ('wijk', 'buurt') AND monitor.in_city(a.code, %(city)s)
 ORDER BY a.level DESC, a.name
 """
 

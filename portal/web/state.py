@@ -189,7 +189,7 @@ class AppState:
 
     def bounds(self) -> list[list[float]] | None:
         def make():
-            r = self.query(readmodel.BOUNDS_SQL)[0]
+            r = self.query(readmodel.BOUNDS_SQL, {"city": self.settings.city.code})[0]
             return None if r["w"] is None else [[r["s"], r["w"]], [r["n"], r["e"]]]
         return self.memo("bounds", make)
 

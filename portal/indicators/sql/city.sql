@@ -12,7 +12,7 @@ INSERT INTO monitor.area (code, level, name, dataset_version_id, geom)
 SELECT %(city_code)s, 'gemeente', %(city_name)s, min(a.dataset_version_id),
        ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(a.geom)), 3))
 FROM monitor.area a
-WHERE substr(a.code, 3, 4) = substr(%(city_code)s, 3, 4)
+WHERE monitor.in_city(a.code, %(city_code)s)
   AND a.level = (SELECT CASE WHEN bool_or(level = 'wijk') THEN 'wijk' ELSE 'buurt' END
                  FROM monitor.area WHERE level IN ('wijk', 'buurt'))
   AND NOT EXISTS (SELECT 1 FROM monitor.area g WHERE g.code = %(city_code)s)

@@ -1,6 +1,7 @@
 /* Resident map of the Omgevingsmonitor: areas coloured by status, wijk when zoomed out,
    buurt when zoomed in; the theme switch recolours without reloading; a click asks the
-   location check. Data come from our own API (/api/map, /api/location): no other host. */
+   location check. Data come from our own API (vector tiles of area-status, /api/location):
+   no other host. */
 (function () {
   "use strict";
 
@@ -21,9 +22,22 @@
 
     function levelForZoom() { return map.getZoom() >= cfg.buurtZoom ? "buurt" : "wijk"; }
 
-    function url(level) {
-      return cfg.api + "?indicator=" + encodeURIComponent(state.indicator) +
-        "&year=" + encodeURIComponent(state.year) + "&level=" + level;
+    // the tiles of one indicator, year and level (OGC API - Tiles, built by PostGIS and
+    // cached per data version): the map fetches only what is in view, for a city or a country
+    const FIELDS = "area_code,area_name,level,year,value,unit,status,status_norm_nl," +
+      "status_norm_en,status_margin,demo,source_kind";
+    function tileUrl(level) {
+      return cfg.tiles + "/{z}/{y}/{x}?indicator=" + encodeURIComponent(state.indicator) +
+        "&year=" + encodeURIComponent(state.year) + "&level=" + level + "&properties=" + FIELDS;
+    }
+
+    // a tile feature's properties under the names the tooltip and tables use
+    function props(q) {
+      return {code: q.area_code, name: q.area_name, level: q.level, year: q.year,
+              value: q.value === undefined ? null : q.value, unit: q.unit, status: q.status,
+              norm_nl: q.status_norm_nl, norm_en: q.status_norm_en,
+              margin: q.status_margin === undefined ? null : q.status_margin,
+              demo: q.demo === true || q.demo === "true", source_kind: q.source_kind};
     }
 
     function statusOf(p) { return cfg.status[p.status] || cfg.status.no_norm; }
@@ -42,63 +56,80 @@
       return d;
     }
 
+    const tip = L.tooltip({sticky: true, direction: "top", offset: [0, -8]});
+
+    // under the status, every area of the level (its own collection's tiles), so that an
+    // area without a value for this topic and year still shows, as "no data"
+    function outlines(level) {
+      if (!cfg.outlines[level]) { return null; }
+      const none = cfg.status.no_data || cfg.status.no_norm;
+      return L.vectorGrid.protobuf(cfg.outlines[level] + "/{z}/{y}/{x}?properties=id", {
+        rendererFactory: L.svg.tile, interactive: false, maxNativeZoom: 18,
+        vectorTileLayerStyles: {[cfg.outlineLayers[level]]: () => ({
+          fill: true, fillColor: none.colour, fillOpacity: 0.5, color: "#666666",
+          weight: 0.5})}
+      });
+    }
+
     function show(level) {
       const mine = ++state.seq;
+      const drawn = new Set();
+      map.closeTooltip(tip);
+      if (state.pending && state.pending !== state.layer) { map.removeLayer(state.pending); }
       container.dataset.ready = "loading";
-      return fetch(url(level), {headers: {"Accept": "application/geo+json"}})
-        .then(r => { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
-        .then(fc => {
-          if (mine !== state.seq) { return fc; }
-          if (state.layer) { map.removeLayer(state.layer); }
-          state.layer = L.geoJSON(fc, {
-            style: f => {
-              const s = statusOf(f.properties);
-              return {color: "#222222", weight: level === "wijk" ? 1.5 : 1, fillColor: s.colour,
-                      fillOpacity: 0.7, dashArray: f.properties.status === "exceeds" ? "4 2" : null};
-            },
-            onEachFeature: (f, l) => { l.bindTooltip(tooltip(f.properties), {sticky: true}); }
-          }).addTo(map);
+      const status = L.vectorGrid.protobuf(tileUrl(level), {
+        rendererFactory: L.svg.tile, interactive: true, maxNativeZoom: 18,
+        getFeatureId: f => f.properties.area_code,
+        vectorTileLayerStyles: {"area-status": q => {
+          const p = props(q), s = statusOf(p);
+          drawn.add(p.code);
+          return {fill: true, fillColor: s.colour, fillOpacity: 0.7, color: "#222222",
+                  weight: level === "wijk" ? 1.5 : 1, dashArray: p.status === "exceeds" ? "4 2" : null};
+        }}
+      });
+      status.on("mouseover", e => { map.openTooltip(tip.setContent(tooltip(props(e.layer.properties))), e.latlng); });
+      status.on("mousemove", e => { tip.setLatLng(e.latlng); });
+      status.on("mouseout", () => { map.closeTooltip(tip); });
+      const parts = [outlines(level), status].filter(Boolean);
+      const layer = L.layerGroup(parts);
+      let waiting = parts.length;
+      parts.forEach(part => {
+        part.on("tileerror", () => {
+          box.textContent = t.map_failed;
+          box.hidden = false;
+          container.dataset.ready = "error";
+        });
+        part.once("load", () => {
+          if (--waiting > 0 || mine !== state.seq) { return; }  // superseded: a newer show() removes it
+          if (state.layer && state.layer !== layer) { map.removeLayer(state.layer); }
+          state.layer = layer;
           state.level = level;
-          container.dataset.features = String(fc.features.length);
+          container.dataset.features = String(drawn.size);
+          container.dataset.codes = Array.from(drawn).sort().join(" ");
           container.dataset.level = level;
           container.dataset.indicator = state.indicator;
           container.dataset.year = String(state.year);
           if (!container.dataset.readyAt) { container.dataset.readyAt = String(Math.round(performance.now())); }
-          container.dataset.ready = "true";
-          box.hidden = true;
-          return fc;
-        })
-        .catch(err => {
-          box.textContent = t.map_failed + ": " + err.message;
-          box.hidden = false;
-          container.dataset.ready = "error";
+          if (container.dataset.ready !== "error") { container.dataset.ready = "true"; box.hidden = true; }
         });
-    }
-
-    function fillTable(level, fc) {
-      const body = document.getElementById("rows-" + level);
-      if (!body || !fc) { return; }
-      body.textContent = "";
-      fc.features.slice().sort((a, b) => a.properties.name.localeCompare(b.properties.name))
-        .forEach(f => {
-          const p = f.properties, s = statusOf(p), tr = el("tr");
-          const th = el("th"); th.scope = "row";
-          const a = el("a", p.name); a.href = cfg.area + encodeURIComponent(p.code) + (cfg.lang === "en" ? "?lang=en" : "");
-          th.appendChild(a); tr.appendChild(th);
-          tr.appendChild(el("td", fmt(p.value) + (p.value === null ? "" : " " + p.unit)));
-          const st = el("td"); const ic = el("span", s.icon + " "); ic.setAttribute("aria-hidden", "true");
-          st.appendChild(ic); st.appendChild(document.createTextNode(s.label + (p.value === null ? "" : " (" + kindOf(p) + ")")));
-          tr.appendChild(st);
-          tr.appendChild(el("td", (cfg.lang === "en" ? p.norm_en : p.norm_nl) || "–"));
-          tr.appendChild(el("td", p.margin === null ? "–" : (p.margin > 0 ? "+" : "") + fmt(p.margin)));
-          body.appendChild(tr);
-        });
-    }
-
-    function refreshTables() {
-      ["wijk", "buurt"].forEach(level => {
-        fetch(url(level)).then(r => r.ok ? r.json() : null).then(fc => fillTable(level, fc));
       });
+      state.pending = layer;
+      layer.addTo(map);
+    }
+
+    // the tables under the map: the same page for the new topic renders them (one place)
+    function refreshTables() {
+      fetch(window.location.pathname + window.location.search)
+        .then(r => r.ok ? r.text() : null)
+        .then(html => {
+          if (!html) { return; }
+          const doc = new DOMParser().parseFromString(html, "text/html");
+          ["wijk", "buurt"].forEach(level => {
+            const mine = document.getElementById("rows-" + level);
+            const fresh = doc.getElementById("rows-" + level);
+            if (mine && fresh) { mine.replaceWith(fresh); }
+          });
+        });
     }
 
     map.on("zoomend", () => { const l = levelForZoom(); if (l !== state.level) { show(l); } });

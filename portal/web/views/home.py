@@ -36,17 +36,29 @@ JS_TEXT = {  # what portal-map.js shows, from the catalogue
 }
 
 
+def area_collections(manifests) -> dict[str, str]:
+    """level -> the public collection of its areas (a manifest loaded into `area`)."""
+    return {m.load["level"]: m.publish["collection"] for m in manifests
+            if m.target == "area" and m.publish and m.load.get("level")}
+
+
 def routes(state) -> list[Route]:
     def home(request: Request) -> HTMLResponse:
         lang = lang_of(request)
         chosen, year = pick_indicator(state, request)
         code = chosen["code"] if chosen else ""
-        rows = state.query(readmodel.LEVEL_ROWS_SQL, {"indicator": code, "year": year})
+        rows = state.query(readmodel.LEVEL_ROWS_SQL, {"indicator": code, "year": year,
+                                                      "city": state.settings.city.code})
         source = next(iter(state.query(readmodel.SOURCE_SQL, {"indicator": code, "year": year})),
                       None)
         urls = state.urls
+        outlines = area_collections(state.vocab.public_manifests)
         config_js = {
-            "api": urls.to("/api/map"), "location": urls.to("/api/location"),
+            "tiles": urls.to("/ogc/collections/area-status/tiles/WebMercatorQuad"),
+            "outlines": {level: urls.to(f"/ogc/collections/{c}/tiles/WebMercatorQuad")
+                         for level, c in outlines.items()},
+            "outlineLayers": outlines,
+            "location": urls.to("/api/location"),
             "stations": urls.to("/api/stations"),
             "report": urls.to("/locatie"), "area": urls.to("/gebied/"),
             "indicator": code, "year": year, "lang": lang, "buurtZoom": BUURT_ZOOM,
