@@ -38,6 +38,17 @@ def test_the_scale_set_nests_its_areas_tiles_the_extent_and_says_demo(tmp_path):
         for code, geom in zip(levels[lv]["statcode"], levels[lv].geometry, strict=True):
             parent = above["GM" + code[2:6] if up == "gemeente" else "WK" + code[2:8]]
             assert geom.difference(parent).area < 1e-3 * geom.area, code  # inside its parent
+    # one noded tessellation, as CBS's: no two buurten share interior (so the cell weights
+    # are one layer, weights.py), and a wijk is exactly the union of its buurten
+    buurten = levels["buurt"].geometry.values
+    tree = shapely.STRtree(buurten)
+    pairs = tree.query(buurten, predicate="intersects")
+    assert not any(shapely.relate_pattern(buurten[a], buurten[b], "2********")
+                   for a, b in pairs.T if a < b)
+    wijken = levels["wijk"].set_index("statcode").geometry
+    for code, group in levels["buurt"].groupby(levels["buurt"]["statcode"].str[2:8]):
+        assert shapely.union_all(group.geometry.values).symmetric_difference(
+            wijken["WK" + code]).area < 1e-6, code
     home = levels["gemeente"].set_index("statcode").geometry["GM0518"]
     assert home.contains(shapely.Point(DEN_HAAG))  # where Den Haag lies
     manifests = all_manifests(data)
