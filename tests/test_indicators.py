@@ -23,6 +23,7 @@ from portal.indicators.compute import (
     compute,
     compute_grid,
     compute_indicator,
+    derive_city,
     ensure_weights,
 )
 from portal.indicators.methods import Method, load_methods
@@ -274,6 +275,30 @@ def test_city_is_the_union_of_the_wijken(conn):
             "   WHERE a.level = 'wijk' AND indicator = 'no2_annual_mean' AND year = %(y)s)",
             {"y": year}).fetchone()
         assert direct == pytest.approx(via, rel=1e-3)
+
+
+def test_gemeenten_loaded_as_a_dataset_stay_beside_the_city_row(conn):
+    """The national set loads 342 gemeenten of its own: building the city row must not
+    remove them (it did: only GM0518 was left), and a loaded city row is not built twice."""
+    city = get_settings().city
+    with conn.transaction(force_rollback=True):
+        vid = conn.execute(
+            "INSERT INTO monitor.dataset_version (dataset, version, checksum, source, demo,"
+            " rows_read, rows_loaded, code_version) VALUES ('t-gemeenten', 1, 'x', 'x', true,"
+            " 1, 1, 'test') RETURNING id").fetchone()[0]
+        conn.execute("INSERT INTO monitor.area (code, level, name, dataset_version_id, geom)"
+                     " VALUES ('GM0599', 'gemeente', 'Elders', %s,"
+                     " ST_Multi(ST_GeomFromText(%s, 28992)))", (vid, SQUARE))
+        derive_city(conn, city)
+        rows = conn.execute("SELECT code FROM monitor.area WHERE level = 'gemeente'"
+                            " ORDER BY code").fetchall()
+        assert rows == [(city.code,), ("GM0599",)]
+        # the city's own row loaded with the others: it is the one, none is derived
+        conn.execute("DELETE FROM monitor.area WHERE code = %s", (city.code,))
+        conn.execute("UPDATE monitor.area SET code = %s WHERE code = 'GM0599'", (city.code,))
+        derive_city(conn, city)
+        assert conn.execute("SELECT count(*), min(dataset_version_id) FROM monitor.area"
+                            " WHERE level = 'gemeente'").fetchone() == (1, vid)
 
 
 def test_open_norms_are_shown_with_their_text_and_do_not_set_the_status(conn):

@@ -3,11 +3,12 @@
 -- number (WK0518xx, BU0518xxxx for GM0518).
 -- It belongs to the dataset version of the wijken it was built from, so reloading them
 -- removes it and the next compute builds it again.
+-- Gemeenten loaded as a dataset of their own (the national set) are not the city row: they
+-- stay, and a loaded row with the city's code makes building one unnecessary.
 DELETE FROM monitor.area c
 WHERE c.level = 'gemeente'
-  AND (c.code <> %(city_code)s
-       OR c.dataset_version_id IN (SELECT dataset_version_id FROM monitor.area
-                                   WHERE level IN ('wijk', 'buurt')));
+  AND c.dataset_version_id IN (SELECT dataset_version_id FROM monitor.area
+                               WHERE level IN ('wijk', 'buurt'));
 INSERT INTO monitor.area (code, level, name, dataset_version_id, geom)
 SELECT %(city_code)s, 'gemeente', %(city_name)s, min(a.dataset_version_id),
        ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(a.geom)), 3))
