@@ -119,7 +119,9 @@
 
     // the tables under the map: the same page for the new topic renders them (one place)
     function refreshTables() {
-      fetch(window.location.pathname + window.location.search)
+      const q = new URLSearchParams(window.location.search);
+      q.delete("view");  // the tables do not depend on the map's view
+      fetch(window.location.pathname + "?" + q.toString())
         .then(r => r.ok ? r.text() : null)
         .then(html => {
           if (!html) { return; }
@@ -254,6 +256,17 @@
       form.elements.indicator.addEventListener("change", showStations);
       form.elements.year.addEventListener("change", showStations);
     }
+
+    // the view is part of the link (?view=lat,lon,zoom): a shared map opens where it was
+    const view = (new URLSearchParams(window.location.search).get("view") || "").split(",").map(Number);
+    if (view.length === 3 && view.every(Number.isFinite)) {
+      map.setView([view[0], view[1]], view[2], {animate: false});
+    }
+    map.on("moveend", () => {
+      const c = map.getCenter(), q = new URLSearchParams(window.location.search);
+      q.set("view", c.lat.toFixed(5) + "," + c.lng.toFixed(5) + "," + map.getZoom());
+      window.history.replaceState(null, "", "?" + q.toString());
+    });
 
     window.OM.map = map;
     show(levelForZoom());
