@@ -339,6 +339,27 @@ def test_a_new_dataset_version_recomputes_only_its_indicators(conn, tmp_path):
         assert sorted(report.computed) == ["park_within_300m_share",
                                            "public_green_per_inhabitant"]
         assert "no2_annual_mean" in report.skipped
+        # status, trends and the read model were redone for those two only …
+        assert report.scope == ["park_within_300m_share", "public_green_per_inhabitant"]
+        incremental = derived_tables(conn)
+        # … and say what a full compute says, row for row
+        assert compute(conn, settings.attention_margin_fraction, full=True).scope is None
+        full = derived_tables(conn)
+        for table, rows in full.items():
+            assert incremental[table] == rows, table
+
+
+DERIVED = ("indicator_value", "norm_assessment", "indicator_trend", "goal_progress",
+           "area_status", "area_trends", "area_goal_progress", "status_summary")
+
+
+def derived_tables(conn) -> dict[str, set[str]]:
+    """Every row compute derives (geometries as their WKB), for comparing two computes."""
+    return {t: {r[0] for r in conn.execute(
+        f"SELECT (to_jsonb(t) - 'geom') || jsonb_build_object('wkb', md5(ST_AsBinary(t.geom)))"
+        f"::text FROM monitor.{t} t" if t.startswith(("area_", "status_"))
+        and t != "status_summary" else f"SELECT to_jsonb(t)::text FROM monitor.{t} t")}
+        for t in DERIVED}
 
 
 FIFTH_THEME = """
@@ -407,6 +428,7 @@ def test_a_fifth_theme_needs_only_a_manifest_and_vocabulary(conn, tmp_path):
         report = compute(conn, get_settings().attention_margin_fraction, vocab_dir=vocab,
                          manifests=[*all_manifests(), manifest])
         assert report.computed == ["subsidence_rate"]  # the rest was unchanged
+        assert report.scope is None  # a new norm and theme: every status is looked at again
         rows = conn.execute(
             "SELECT level, count(*), count(DISTINCT year), array_agg(DISTINCT status),"
             " min(theme_label_en) FROM monitor.area_status WHERE indicator = 'subsidence_rate'"

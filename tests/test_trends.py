@@ -37,7 +37,7 @@ def trends(conn):
             for year, value in values.items():
                 conn.execute("INSERT INTO monitor.indicator_value (area_code, indicator, year,"
                              " value) VALUES (%s, %s, %s, %s)", (area, indicator, year, value))
-        run_sql(conn, "trends", trend_settings())
+        run_sql(conn, "trends", {**trend_settings(), "scope": None})
         run_sql(conn, "goals")
         t = {r[0]: r[1:] for r in conn.execute(
             "SELECT area_code, slope, intercept, direction, n_years FROM monitor.indicator_trend"

@@ -6,6 +6,54 @@
 -- built without geometry; rows that differ or left are deleted, new and changed ones
 -- inserted with their area's geometry. (compute empties the table first when the areas
 -- changed: then every row is new.)
+-- The norms shown beside a value other than the governing one, set-based (a subquery per
+-- row took 45 of the 50 s at national size): open norms (a text, no threshold) and
+-- location-bound ones, per indicator and year in force; a location-bound norm counts for an
+-- area where its zones cover part of it (monitor.zone_share, the rule assess.sql uses).
+CREATE TEMP TABLE shown_norm AS
+SELECT iy.indicator, iy.year, n.iri, n.label_nl, n.qualitative_text, n.zones,
+       n.threshold IS NULL AND n.qualitative_text IS NOT NULL AS open
+FROM (SELECT DISTINCT indicator, year FROM monitor.indicator_value
+      WHERE monitor.in_scope(indicator, %(scope)s)) iy
+JOIN monitor.norm n ON n.indicator = iy.indicator
+ AND monitor.in_force_in_year(n.valid_from, n.valid_through, iy.year)
+WHERE n.zones IS NOT NULL OR (n.threshold IS NULL AND n.qualitative_text IS NOT NULL);
+
+CREATE TEMP TABLE zone_norm_share AS
+SELECT area_code, indicator, year, iri, monitor.zone_share(area_code, zones, year) AS share
+FROM (SELECT DISTINCT az.area_code, sn.indicator, sn.year, sn.iri, sn.zones
+      FROM shown_norm sn JOIN monitor.area_zone az ON az.zone_id = ANY(sn.zones)) x;
+DELETE FROM zone_norm_share WHERE share IS NULL OR share <= 0;
+
+-- the open norms of an indicator and year for every area without zones of its own …
+CREATE TEMP TABLE open_texts AS
+SELECT indicator, year,
+       string_agg(label_nl || ': ' || qualitative_text, ' | ' ORDER BY iri) AS open_norms,
+       string_agg(iri, ' ' ORDER BY iri) AS open_norm_iris
+FROM shown_norm WHERE open AND zones IS NULL
+GROUP BY indicator, year;
+
+-- … and for an area where location-bound norms apply: those, with the city-wide open ones
+CREATE TEMP TABLE zone_texts AS
+SELECT za.area_code, za.indicator, za.year,
+       string_agg(sn.label_nl || ': ' || sn.qualitative_text, ' | ' ORDER BY sn.iri)
+           FILTER (WHERE sn.open) AS open_norms,
+       string_agg(sn.iri, ' ' ORDER BY sn.iri) FILTER (WHERE sn.open) AS open_norm_iris,
+       string_agg(sn.label_nl || ': ' || round(z.share::numeric, 1) || ' % van het gebied',
+                  ' | ' ORDER BY sn.iri) FILTER (WHERE z.share IS NOT NULL) AS zone_norms
+FROM (SELECT DISTINCT area_code, indicator, year FROM zone_norm_share) za
+JOIN shown_norm sn ON sn.indicator = za.indicator AND sn.year = za.year
+LEFT JOIN zone_norm_share z
+  ON z.area_code = za.area_code AND z.indicator = za.indicator AND z.year = za.year
+ AND z.iri = sn.iri
+WHERE sn.zones IS NULL OR z.share IS NOT NULL
+GROUP BY za.area_code, za.indicator, za.year;
+
+CREATE TEMP TABLE assessed_norms AS
+SELECT area_code, indicator, year, string_agg(norm_iri, ' ' ORDER BY norm_iri) AS norms
+FROM monitor.norm_assessment WHERE monitor.in_scope(indicator, %(scope)s)
+GROUP BY area_code, indicator, year;
+
 CREATE TEMP TABLE status_rows AS
 SELECT v.area_code || ':' || v.indicator || ':' || v.year AS id,
        a.code AS area_code, a.name AS area_name, a.level,
@@ -19,14 +67,13 @@ SELECT v.area_code || ':' || v.indicator || ':' || v.year AS id,
        dv.dataset || ' v' || dv.version AS source, coalesce(dv.demo, false) AS demo,
        i.iri AS indicator_iri, i.unit_iri, i.theme_iri,
        v.status_norm AS status_norm_iri,
-       (SELECT string_agg(na.norm_iri, ' ' ORDER BY na.norm_iri)
-          FROM monitor.norm_assessment na
-         WHERE na.area_code = v.area_code AND na.indicator = v.indicator AND na.year = v.year)
-           AS norms,
-       o.open_norms, o.open_norm_iris,
+       an.norms,
+       CASE WHEN zt.area_code IS NULL THEN ot.open_norms ELSE zt.open_norms END AS open_norms,
+       CASE WHEN zt.area_code IS NULL THEN ot.open_norm_iris ELSE zt.open_norm_iris END
+           AS open_norm_iris,
        i.theme_label_nl, i.theme_label_en,
        t.direction AS trend,
-       zn.zone_norms,
+       zt.zone_norms,
        dv.dataset, dv.version AS dataset_version,
        dv.value_kind AS source_kind
 FROM monitor.indicator_value v
@@ -35,27 +82,16 @@ JOIN monitor.indicator i ON i.code = v.indicator
 LEFT JOIN monitor.norm n ON n.iri = v.status_norm
 LEFT JOIN monitor.dataset_version dv ON dv.id = v.dataset_version_id
 LEFT JOIN monitor.indicator_trend t ON t.area_code = v.area_code AND t.indicator = v.indicator
-LEFT JOIN LATERAL (
-    SELECT string_agg(on_.label_nl || ': ' || on_.qualitative_text, ' | ' ORDER BY on_.iri)
-               AS open_norms,
-           string_agg(on_.iri, ' ' ORDER BY on_.iri) AS open_norm_iris
-    FROM monitor.norm on_
-    WHERE on_.indicator = v.indicator AND on_.threshold IS NULL
-      AND on_.qualitative_text IS NOT NULL
-      AND monitor.in_force_in_year(on_.valid_from, on_.valid_through, v.year)
-      AND (on_.zones IS NULL OR monitor.zone_share(v.area_code, on_.zones, v.year) > 0)
-) o ON true
-LEFT JOIN LATERAL (
-    SELECT string_agg(zn_.label_nl || ': ' || round(s.share::numeric, 1) || ' % van het gebied',
-                      ' | ' ORDER BY zn_.iri) AS zone_norms
-    FROM monitor.norm zn_
-    CROSS JOIN LATERAL (SELECT monitor.zone_share(v.area_code, zn_.zones, v.year) AS share) s
-    WHERE zn_.indicator = v.indicator AND zn_.zones IS NOT NULL AND s.share > 0
-      AND monitor.in_force_in_year(zn_.valid_from, zn_.valid_through, v.year)
-) zn ON true;
+LEFT JOIN assessed_norms an
+  ON an.area_code = v.area_code AND an.indicator = v.indicator AND an.year = v.year
+LEFT JOIN open_texts ot ON ot.indicator = v.indicator AND ot.year = v.year
+LEFT JOIN zone_texts zt
+  ON zt.area_code = v.area_code AND zt.indicator = v.indicator AND zt.year = v.year
+WHERE monitor.in_scope(v.indicator, %(scope)s);
+DROP TABLE shown_norm, zone_norm_share, open_texts, zone_texts, assessed_norms;
 
 DELETE FROM monitor.area_status s
-WHERE NOT EXISTS (
+WHERE monitor.in_scope(s.indicator, %(scope)s) AND NOT EXISTS (
     SELECT 1 FROM status_rows r
     WHERE r.id = s.id AND ROW(
        r.area_code, r.area_name, r.level, r.indicator, r.indicator_label_nl,
@@ -90,7 +126,7 @@ DROP TABLE status_rows;
 
 ANALYZE monitor.area_status;
 
-DELETE FROM monitor.area_trends;
+DELETE FROM monitor.area_trends WHERE monitor.in_scope(indicator, %(scope)s);
 INSERT INTO monitor.area_trends
 SELECT t.area_code || ':' || t.indicator,
        a.code, a.name, a.level,
@@ -105,9 +141,10 @@ FROM monitor.indicator_trend t
 CROSS JOIN LATERAL (SELECT * FROM monitor.series_kind(t.area_code, t.indicator)) k
 JOIN monitor.area a ON a.code = t.area_code
 JOIN monitor.indicator i ON i.code = t.indicator
-LEFT JOIN monitor.indicator_method m ON m.indicator = t.indicator;
+LEFT JOIN monitor.indicator_method m ON m.indicator = t.indicator
+WHERE monitor.in_scope(t.indicator, %(scope)s);
 
-DELETE FROM monitor.area_goal_progress;
+DELETE FROM monitor.area_goal_progress WHERE monitor.in_scope(indicator, %(scope)s);
 INSERT INTO monitor.area_goal_progress
 SELECT p.area_code || ':' || regexp_replace(p.goal_iri, '^.*/', ''),
        a.code, a.name, a.level,
@@ -121,9 +158,10 @@ FROM monitor.goal_progress p
 CROSS JOIN LATERAL (SELECT * FROM monitor.series_kind(p.area_code, p.indicator)) k
 JOIN monitor.goal g ON g.iri = p.goal_iri
 JOIN monitor.area a ON a.code = p.area_code
-JOIN monitor.indicator i ON i.code = p.indicator;
+JOIN monitor.indicator i ON i.code = p.indicator
+WHERE monitor.in_scope(p.indicator, %(scope)s);
 
-DELETE FROM monitor.status_summary;
+DELETE FROM monitor.status_summary WHERE monitor.in_scope(indicator, %(scope)s);
 INSERT INTO monitor.status_summary
 SELECT indicator, year, level, count(*),
        count(*) FILTER (WHERE status = 'exceeds'),
@@ -131,6 +169,7 @@ SELECT indicator, year, level, count(*),
        count(*) FILTER (WHERE status = 'good'),
        count(*) FILTER (WHERE status = 'no_norm')
 FROM monitor.area_status
+WHERE monitor.in_scope(indicator, %(scope)s)
 GROUP BY indicator, year, level;
 
 ANALYZE monitor.area_trends;

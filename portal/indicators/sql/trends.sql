@@ -5,7 +5,7 @@
 --   direction = insufficient_data with fewer than %(min_points)s years; stable when |slope| is at
 --               most %(stable_fraction)s × |mean of the window| per year; otherwise improving when
 --               the slope points the better way (indicator_method.better), else worsening.
-DELETE FROM monitor.indicator_trend;
+DELETE FROM monitor.indicator_trend WHERE monitor.in_scope(indicator, %(scope)s);
 INSERT INTO monitor.indicator_trend (area_code, indicator, first_year, last_year, n_years,
                                      last_value, slope, intercept, direction)
 WITH vals AS (  -- an area's real values only, when it has any: a trend never mixes in demo
@@ -14,7 +14,7 @@ WITH vals AS (  -- an area's real values only, when it has any: a trend never mi
                AS all_demo
     FROM monitor.indicator_value v
     LEFT JOIN monitor.dataset_version dv ON dv.id = v.dataset_version_id
-    WHERE v.value IS NOT NULL
+    WHERE v.value IS NOT NULL AND monitor.in_scope(v.indicator, %(scope)s)
 ), usable AS (
     SELECT area_code, indicator, year, value, max(year) OVER (PARTITION BY area_code, indicator)
                AS last
