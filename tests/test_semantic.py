@@ -7,7 +7,9 @@ tests of the catalogue, the SPARQL guards and the vocabulary's SHACL coverage.
 from __future__ import annotations
 
 import json
+import logging
 
+import psycopg
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SH, SKOS
@@ -17,6 +19,7 @@ from portal.settings import CONFIG_DIR, DATASETS_DIR
 from portal.vocabulary.catalogue import build_catalogue, dataset_iri, load_derived
 from portal.vocabulary.graph import OM, QUDT, VOCAB_DIR, load_vocabulary, validate
 from portal.vocabulary.rebase import CANONICAL, rebase
+from portal.vocabulary import triplestore
 from portal.vocabulary.triplestore import ensure_store
 from portal.web import sparql
 
@@ -287,6 +290,36 @@ def test_query_time_limit(loaded_db):
         assert json.loads(body)["boolean"] is True and media == "application/sparql-results+json"
     finally:
         engine.close()
+
+
+def test_a_version_that_only_loaded_data_keeps_the_results_of_the_store_before(loaded_db,
+                                                                            caplog):
+    """Every ingest makes a new data version; its store starts from the previous one's results
+    graph (23 million triples at national size) and writes only the catalogue anew."""
+    import pyoxigraph as ox
+
+    def observations(path) -> int:
+        q = "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://www.w3.org/ns/sosa/Observation> }"
+        rows = ox.Store.read_only(str(path)).query(q, use_default_graph_as_union=True)
+        return int(next(iter(rows))["n"].value)
+
+    before = ensure_store(loaded_db)
+    with psycopg.connect(loaded_db, autocommit=True) as conn:
+        conn.execute("SELECT monitor.bump_data_version('ingest')")  # as every ingest does
+        results_version = conn.execute(
+            "SELECT results_version FROM monitor.data_state").fetchone()[0]
+    with caplog.at_level(logging.INFO, logger="portal.triplestore"):
+        after = ensure_store(loaded_db)
+    assert after != before
+    assert [r.results for r in caplog.records if r.msg == "SPARQL store built"] == ["kept"]
+    assert results_version is not None and observations(after) == observations(before) > 10_000
+    assert triplestore._results_version(ox.Store.read_only(str(after))) == results_version
+
+    def datasets(path) -> int:  # in the catalogue, written anew for the new version
+        return len(list(ox.Store.read_only(str(path)).quads_for_pattern(
+            None, None, ox.NamedNode(str(DCAT.Dataset)), ox.NamedNode(triplestore.META_GRAPH))))
+
+    assert datasets(after) == datasets(before) >= len(all_manifests())
 
 
 def test_counting_every_triple_answers(http):

@@ -483,6 +483,8 @@ def compute(conn: psycopg.Connection, attention: float,
             conn.execute("UPDATE monitor.data_state SET published_areas = %s", (areas,))
         run_sql(conn, "publish", {"scope": scope})
         conn.execute("UPDATE monitor.data_state SET published_inputs = %s", (inputs,))
+        if scope != []:  # results changed (the SPARQL store reloads them)
+            conn.execute("UPDATE monitor.data_state SET results_version = version")
         step("publish", t)
     return report
 

@@ -156,17 +156,23 @@ def _goal(w: _Writer, r: dict) -> None:
     w.common(node, {**r, "status": None})
 
 
-def ntriples(conn, public_url: str) -> Iterator[str]:
-    """Every result row of compute as N-Triples lines; item IRIs under `public_url`."""
+def result_ntriples(conn, public_url: str) -> Iterator[str]:
+    """Area observations and goal progress as N-Triples lines; item IRIs under `public_url`.
+    These change only when a compute changes them (triplestore.py keeps them otherwise)."""
     w = _Writer(public_url)
     with conn.cursor(name="area_status_rdf", row_factory=dict_row) as cur:
         for n, r in enumerate(cur.execute(QUERY)):
             _area(w, r, n)
             if len(w.lines) > 50_000:
                 yield from w.flush()
-    for r in conn.cursor(row_factory=dict_row).execute(STATIONS_QUERY):
-        _station(w, r)
     for r in conn.cursor(row_factory=dict_row).execute(GOALS_QUERY):
         _goal(w, r)
     yield from w.flush()
 
+
+def station_ntriples(conn, public_url: str) -> Iterator[str]:
+    """Station observations (a few hundred) as N-Triples lines."""
+    w = _Writer(public_url)
+    for r in conn.cursor(row_factory=dict_row).execute(STATIONS_QUERY):
+        _station(w, r)
+    yield from w.flush()

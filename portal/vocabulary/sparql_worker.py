@@ -1,4 +1,5 @@
-"""A SPARQL worker process: runs one query at a time on a read-only Oxigraph store.
+"""A SPARQL worker process: runs one query at a time on a read-only Oxigraph store, over the
+union of its graphs (results and meta, triplestore.py).
 
 Kept apart (and light: only pyoxigraph) because the endpoint enforces its time limit by
 ending the process: Oxigraph has no query timeout of its own, and a thread cannot be
@@ -25,7 +26,7 @@ def serve(conn) -> None:
             if path not in stores:
                 stores.clear()  # a new data version: the old store is not needed any more
                 stores[path] = ox.Store.read_only(path)
-            result = stores[path].query(query)
+            result = stores[path].query(query, use_default_graph_as_union=True)
             formats = ox.RdfFormat if kind == "graph" else ox.QueryResultsFormat
             conn.send(("ok", result.serialize(format=getattr(formats, fmt))))
         except SyntaxError as exc:
