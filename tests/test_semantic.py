@@ -16,10 +16,10 @@ from rdflib.namespace import DCTERMS, RDF, SH, SKOS
 
 from portal.ingest.manifest import all_manifests
 from portal.settings import CONFIG_DIR, DATASETS_DIR
+from portal.vocabulary import triplestore
 from portal.vocabulary.catalogue import build_catalogue, dataset_iri, load_derived
 from portal.vocabulary.graph import OM, QUDT, VOCAB_DIR, load_vocabulary, validate
 from portal.vocabulary.rebase import CANONICAL, rebase
-from portal.vocabulary import triplestore
 from portal.vocabulary.triplestore import ensure_store
 from portal.web import sparql
 
