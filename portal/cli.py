@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import time
 from typing import Annotated
 
 import typer
@@ -158,10 +159,13 @@ def compute(
             bar.update(tasks[dataset], completed=done)
 
         report = run(conn, settings.attention_margin_fraction, full=full, bands=band)
+    t = time.perf_counter()
     ensure_store(url)  # the SPARQL store of the new data version
+    sparql_seconds = time.perf_counter() - t
     ensure_grid_files(url, all_manifests())  # coverages and GeoTIFF downloads of each grid
     steps = {k: v for k, v in report.timings.items() if ":" not in k}
     steps["indicators"] = sum(v for k, v in report.timings.items() if ":" in k)
+    steps["SPARQL store"] = sparql_seconds
     out.print("computed: " + ", ".join(f"{k} {v:.2f}s" for k, v in steps.items()))
     out.print(f"indicators recomputed: {len(report.computed)}"
               + (f" ({', '.join(report.computed)})" if report.computed else "")
