@@ -7,13 +7,19 @@ from __future__ import annotations
 import re
 
 import geopandas as gpd
+import httpx
+import psycopg
+import pyogrio
 import rasterio
 import shapely
 import yaml
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from portal.db.connect import drop_database
 from portal.ingest.demo_national import DEN_HAAG, EXTENT, NATIONAL_INDICATORS, write_set
 from portal.ingest.manifest import all_manifests
 from portal.ingest.validate import RD_AREA
+from tests.conftest import run_cli, running_server
 
 
 def test_the_scale_set_nests_its_areas_tiles_the_extent_and_says_demo(tmp_path):
@@ -61,3 +67,33 @@ def test_the_scale_set_nests_its_areas_tiles_the_extent_and_says_demo(tmp_path):
         assert "DEMO" in ds.tags()["demo"]
     indicators = yaml.safe_load((tmp_path / "config" / "indicators.yml").read_text())
     assert indicators["indicators"] == NATIONAL_INDICATORS
+
+
+def test_the_scale_set_loads_computes_and_serves_every_level_by_configuration(tmp_path, db_url):
+    """Selected by configuration only: its own database, config and datasets; every level
+    gets figures (the gemeenten too) and is a collection with vector tiles."""
+    counts = write_set(seed=7, out=tmp_path, years=[2023, 2024], gemeenten=8, cell=2000)
+    url = make_conninfo(db_url, dbname=conninfo_to_dict(db_url)["dbname"] + "_scale")
+    drop_database(url)
+    env = {"DATABASE_URL": url, "OM_CONFIG_DIR": str(tmp_path / "config"),
+           "OM_DATASETS_DIR": str(tmp_path / "datasets")}
+    try:
+        for step in (("db",), ("ingest",), ("compute",)):
+            res = run_cli(*step, env=env)
+            assert res.returncode == 0, f"portal {step[0]}:\n{res.stdout}\n{res.stderr}"
+        with psycopg.connect(url) as conn:
+            areas = dict(conn.execute(
+                "SELECT level, count(*) FROM monitor.area_status"
+                " WHERE indicator = 'no2_annual_mean' AND year = 2024 GROUP BY level"))
+        assert areas == {lv: counts[lv] for lv in ("gemeente", "wijk", "buurt")}
+        with running_server(url, "scale-set-server.log", **env) as base:
+            published = {c["id"] for c in httpx.get(
+                f"{base}/ogc/collections", params={"f": "json"}).json()["collections"]}
+            assert {"gemeenten", "wijken", "buurten", "area-status"} <= published
+            # the tile over Den Haag at zoom 8 holds gemeente GM0518, from its own collection
+            tile = httpx.get(f"{base}/ogc/collections/gemeenten/tiles/WebMercatorQuad/8/84/131")
+            assert tile.status_code == 200, tile.text
+            (tmp_path / "gemeenten.mvt").write_bytes(tile.content)
+            assert "GM0518" in set(pyogrio.read_dataframe(tmp_path / "gemeenten.mvt")["id"])
+    finally:
+        drop_database(url)
