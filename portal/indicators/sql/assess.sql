@@ -7,14 +7,14 @@
 -- The governing norm is the one that decides the status (else the tightest binding norm).
 -- A location-bound norm (zones) counts for an area only where one of its zones valid that
 -- year covers part of the area; zone_share says how much (%).
--- Only the indicators in this compute's scope (monitor.in_scope; NULL: all) are redone.
-DELETE FROM monitor.norm_assessment WHERE monitor.in_scope(indicator, %(scope)s);
-INSERT INTO monitor.norm_assessment (area_code, indicator, year, norm_iri, threshold, margin, complies, near,
-                                     zone_share)
-SELECT v.area_code, v.indicator, v.year, n.iri, n.threshold,
-       monitor.norm_margin(v.value, n.threshold, n.comparator),
-       monitor.norm_complies(v.value, n.threshold, n.comparator),
-       monitor.norm_near(n.binding, v.value, n.threshold, n.comparator, %(attention)s), z.share
+-- Only the indicators in this compute's scope (monitor.in_scope; NULL: all) are redone, and
+-- only assessments that changed are written (a new year of a grid: that year's).
+CREATE TEMP TABLE assessed AS
+SELECT v.area_code, v.indicator, v.year, n.iri AS norm_iri, n.threshold,
+       monitor.norm_margin(v.value, n.threshold, n.comparator) AS margin,
+       monitor.norm_complies(v.value, n.threshold, n.comparator) AS complies,
+       monitor.norm_near(n.binding, v.value, n.threshold, n.comparator, %(attention)s) AS near,
+       z.share AS zone_share
 FROM monitor.indicator_value v
 JOIN monitor.norm n
   ON n.indicator = v.indicator AND n.threshold IS NOT NULL
@@ -25,6 +25,24 @@ CROSS JOIN LATERAL (
 ) z
 WHERE v.value IS NOT NULL AND (n.zones IS NULL OR z.share > 0)
   AND monitor.in_scope(v.indicator, %(scope)s);
+
+DELETE FROM monitor.norm_assessment a
+WHERE monitor.in_scope(a.indicator, %(scope)s) AND NOT EXISTS (
+    SELECT 1 FROM assessed n
+    WHERE (n.area_code, n.indicator, n.year, n.norm_iri) = (a.area_code, a.indicator, a.year,
+                                                            a.norm_iri)
+      AND (n.threshold, n.margin, n.complies, n.near, n.zone_share)
+          IS NOT DISTINCT FROM (a.threshold, a.margin, a.complies, a.near, a.zone_share));
+
+INSERT INTO monitor.norm_assessment (area_code, indicator, year, norm_iri, threshold, margin,
+                                     complies, near, zone_share)
+SELECT n.area_code, n.indicator, n.year, n.norm_iri, n.threshold, n.margin, n.complies,
+       n.near, n.zone_share
+FROM assessed n
+WHERE NOT EXISTS (SELECT 1 FROM monitor.norm_assessment a
+                  WHERE (a.area_code, a.indicator, a.year, a.norm_iri)
+                        = (n.area_code, n.indicator, n.year, n.norm_iri));
+DROP TABLE assessed;
 
 -- Every value gets its status, no_norm where no norm was assessed; only rows whose status
 -- changed are written (two updates of every row took 37 s at national size).
