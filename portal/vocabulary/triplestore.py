@@ -3,13 +3,14 @@
 Holds the vocabulary, the DCAT catalogue and compute's results (area observations, station
 years, goal progress) with canonical IRIs (`https://omgevingsmonitor.denhaag.nl/…`); the
 endpoint maps the served base onto them (portal/web/sparql.py) and queries the union of
-its two graphs:
+its graphs:
 
-- `…/graph/results`: the area observations and goal progress, by far the most (23 million
-  triples at national size, three minutes to load). They change only when a compute
-  changes them (`data_state.results_version`, which the graph records), so the store of a
-  version that only loaded datasets starts as a copy of the previous one (a RocksDB
-  checkpoint: hard links, no time);
+- the default graph: the area observations and goal progress, by far the most (23 million
+  triples at national size, minutes to load; the default graph has three indexes where a
+  named one has six). They change only when a compute changes them
+  (`data_state.results_version`, which the graph records), so the store of a version that
+  only loaded datasets starts as a copy of the previous one (a RocksDB checkpoint: hard
+  links, no time);
 - `…/graph/meta`: vocabulary, catalogue and station figures, small, written anew each time.
 
 `portal compute` builds the store of the new data version after committing; an app that
@@ -43,10 +44,10 @@ from portal.vocabulary.rebase import CANONICAL
 
 log = logging.getLogger("portal.triplestore")
 KEEP_VERSIONS = 2
-RESULTS_GRAPH = f"{CANONICAL}/graph/results"
 META_GRAPH = f"{CANONICAL}/graph/meta"
-# recorded in the results graph: the results_version its observations are of
-RESULTS_VERSION = f"{CANONICAL}/def/resultsVersion"
+# recorded with the results (default graph): <…/sparql> owl:versionInfo "<results_version>"
+ENDPOINT = f"{CANONICAL}/sparql"
+VERSION_INFO = "http://www.w3.org/2002/07/owl#versionInfo"
 
 
 def store_root(db_url: str) -> Path:
@@ -82,15 +83,23 @@ def ensure_store(db_url: str, manifests: list[Manifest] | None = None,
 
 
 def write_meta(conn: psycopg.Connection, out, manifests: list[Manifest] | None = None,
-               city: City | None = None) -> None:
-    """Vocabulary, catalogue and station figures as N-Triples (canonical IRIs)."""
+               city: City | None = None) -> int:
+    """Vocabulary, catalogue and station figures as N-Triples (canonical IRIs); their count."""
     manifests = all_manifests() if manifests is None else manifests
     vocab = load_vocabulary()
     catalogue = build_catalogue(manifests, CANONICAL, vocab, load_derived(CONFIG_DIR),
                                 city or get_settings().city, OnOffer.read(conn))
-    out.write(vocab.serialize(format="nt"))
-    out.write(catalogue.serialize(format="nt"))
-    out.writelines(station_ntriples(conn, CANONICAL))
+    return _write(out, [vocab.serialize(format="nt"), catalogue.serialize(format="nt"),
+                        *station_ntriples(conn, CANONICAL)])
+
+
+def _write(out, texts) -> int:
+    """Write N-Triples texts (lines, or whole serialisations); the lines written."""
+    n = 0
+    for text in texts:
+        out.write(text)
+        n += text.count("\n")
+    return n
 
 
 def write_ntriples(conn: psycopg.Connection, target: Path,
@@ -98,14 +107,14 @@ def write_ntriples(conn: psycopg.Connection, target: Path,
     """Everything the store holds, as one N-Triples file (scripts/bench_sparql.py)."""
     with target.open("w", encoding="utf-8") as out:
         write_meta(conn, out, manifests, city)
-        out.writelines(result_ntriples(conn, CANONICAL))
+        _write(out, result_ntriples(conn, CANONICAL))
 
 
 def _results_version(store) -> int | None:
     import pyoxigraph as ox
 
-    for quad in store.quads_for_pattern(ox.NamedNode(RESULTS_GRAPH), ox.NamedNode(
-            RESULTS_VERSION), None, ox.NamedNode(RESULTS_GRAPH)):
+    for quad in store.quads_for_pattern(ox.NamedNode(ENDPOINT), ox.NamedNode(VERSION_INFO),
+                                        None, ox.DefaultGraph()):
         return int(quad.object.value)
     return None
 
@@ -125,8 +134,8 @@ def _reusable(root: Path, results_version: int | None):
 
 
 def build_store(conn: psycopg.Connection, path: Path, manifests: list[Manifest] | None = None,
-                city: City | None = None) -> int:
-    """Write the store for `path` (vocabulary + catalogue + results); returns triples."""
+                city: City | None = None) -> None:
+    """Write the store for `path`: results (or those of the store before), meta graph."""
     import pyoxigraph as ox
 
     t0 = time.perf_counter()
@@ -141,36 +150,32 @@ def build_store(conn: psycopg.Connection, path: Path, manifests: list[Manifest] 
             base.backup(str(tmp / "store"))
             del base
         store = ox.Store(str(tmp / "store"))
+        results = 0  # triples loaded into the default graph
         if reused:
             store.clear_graph(ox.NamedNode(META_GRAPH))
         else:
             source = tmp / "results.nt"
             with source.open("w", encoding="utf-8") as out:
-                out.writelines(result_ntriples(conn, CANONICAL))
-            store.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES,
-                            to_graph=ox.NamedNode(RESULTS_GRAPH))
+                results = _write(out, result_ntriples(conn, CANONICAL))
+            store.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES)
             source.unlink()
             if results_version is not None:
-                store.add(ox.Quad(ox.NamedNode(RESULTS_GRAPH), ox.NamedNode(RESULTS_VERSION),
-                                  ox.Literal(str(results_version), datatype=ox.NamedNode(
-                                      "http://www.w3.org/2001/XMLSchema#integer")),
-                                  ox.NamedNode(RESULTS_GRAPH)))
+                store.add(ox.Quad(ox.NamedNode(ENDPOINT), ox.NamedNode(VERSION_INFO),
+                                  ox.Literal(str(results_version))))
         source = tmp / "meta.nt"
         with source.open("w", encoding="utf-8") as out:
-            write_meta(conn, out, manifests, city)
+            meta = write_meta(conn, out, manifests, city)
         store.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES,
                         to_graph=ox.NamedNode(META_GRAPH))
         store.flush()
-        n = len(store)
         del store
         if not path.exists():  # another process may have built it meanwhile
             os.replace(tmp / "store", path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    log.info("SPARQL store built", extra={"path": str(path), "triples": n,
-                                          "results": "kept" if reused else "loaded",
-                                          "ms": round(1000 * (time.perf_counter() - t0))})
-    return n
+    log.info("SPARQL store built", extra={
+        "path": str(path), "results": "kept" if reused else f"{results} triples loaded",
+        "meta": meta, "ms": round(1000 * (time.perf_counter() - t0))})
 
 
 def _number(path: Path) -> int:
