@@ -42,6 +42,7 @@ from bench_indicators import grid_setup, ours, theirs
 
 from portal.db.connect import connect
 from portal.indicators.compute import compute
+from portal.ingest.gridfiles import ensure_grid_files
 from portal.ingest.load import load
 from portal.ingest.manifest import all_manifests
 from portal.vocabulary.triplestore import ensure_store
@@ -123,7 +124,8 @@ def main() -> None:
             new.unlink(missing_ok=True)
             ingest(conn, args.dataset)
             compute(conn, settings.attention_margin_fraction)
-            store(url)  # so that an app started next serves at once (not timed)
+            store(url)  # so that an app started next serves at once (not timed) …
+            ensure_grid_files(url, all_manifests())  # … with its coverage files written
 
         s, agg, ours_values = ours(conn, args.dataset)
         s_theirs, their_values = theirs(conn, files)
