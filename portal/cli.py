@@ -158,10 +158,15 @@ def compute(
                 tasks[dataset] = bar.add_task(f"grid {dataset}: bands", total=total)
             bar.update(tasks[dataset], completed=done)
 
-        report = run(conn, settings.attention_margin_fraction, full=full, bands=band)
-    t = time.perf_counter()
-    ensure_store(url)  # the SPARQL store of the new data version
-    sparql_seconds = time.perf_counter() - t
+        def done(step: str, seconds: float) -> None:  # a line per finished step, above the bars
+            bar.console.print(f"  {step} {seconds:.1f}s", highlight=False)
+
+        report = run(conn, settings.attention_margin_fraction, done, full=full, bands=band)
+        store = bar.add_task("SPARQL store", total=None)
+        t = time.perf_counter()
+        ensure_store(url)  # the SPARQL store of the new data version
+        sparql_seconds = time.perf_counter() - t
+        bar.remove_task(store)
     ensure_grid_files(url, all_manifests())  # coverages and GeoTIFF downloads of each grid
     steps = {k: v for k, v in report.timings.items() if ":" not in k}
     steps["indicators"] = sum(v for k, v in report.timings.items() if ":" in k)
