@@ -82,6 +82,35 @@ def test_home_page_shows_coloured_areas(browser, server):
     assert_self_hosted(seen, server)
 
 
+def _tile_zooms(seen: dict) -> set[int]:
+    return {int(u.split("/tiles/WebMercatorQuad/")[1].split("/")[0])
+            for u in seen["requests"] if "/tiles/WebMercatorQuad/" in u}
+
+
+def test_map_opens_in_one_step_at_the_link_or_over_the_city(browser, server):
+    """A shared link (?view=lat,lon,zoom) opens where it was, the plain page over the city's
+    bounds, and either way only the tiles of that one view are fetched (a map that first
+    opened elsewhere and then moved fetched two zooms, and an animated fit could undo the
+    link's view)."""
+    phone = (390, 844)  # the city fits at a zoom other than the map's first (12)
+    page, seen = open_page(browser, f"{server}/?view=52.06934,4.30170,14", "view", phone)
+    page.wait_for_selector(".folium-map[data-ready='true']", timeout=30_000)
+    view = page.evaluate("() => [OM.map.getCenter().lat, OM.map.getCenter().lng,"
+                         " OM.map.getZoom()]")
+    assert view == pytest.approx([52.06934, 4.30170, 14], abs=1e-5)
+    assert page.get_attribute(".folium-map", "data-level") == "buurt"
+    assert _tile_zooms(seen) == {14}
+    page.close()
+    page, seen = open_page(browser, f"{server}/", "fit", phone)
+    page.wait_for_selector(".folium-map[data-ready='true']", timeout=30_000)
+    inside = page.evaluate("() => OM.map.getBounds().contains(L.latLngBounds("
+                           "[[52.03, 4.20], [52.11, 4.38]]))")  # within Den Haag's extent
+    zoom = page.evaluate("() => OM.map.getZoom()")
+    assert inside and zoom < 12
+    assert _tile_zooms(seen) == {zoom}
+    assert_self_hosted(seen, server)
+
+
 def test_theme_switch_recolours_the_map(browser, server):
     page, seen = open_page(browser, f"{server}/?indicator=no2_annual_mean", "switch")
     page.wait_for_selector(".folium-map[data-ready='true']", timeout=30_000)

@@ -52,8 +52,8 @@ def render_map(static_url: str, config: dict, centre: tuple[float, float],
     if tile_layer and tile_layer.get("url"):
         folium.TileLayer(tiles=tile_layer["url"], attr=tile_layer.get("attribution", ""),
                          max_zoom=int(tile_layer.get("max_zoom", 18)), name="tiles").add_to(m)
-    if bounds:
-        m.fit_bounds(bounds)
+    if bounds:  # portal-map.js opens there (or at the link's view) before any tile loads;
+        config = {**config, "bounds": bounds}  # folium's fitBounds would animate over it
     # Instance-level override: only self-hosted Leaflet, no CDN (see NOTES.md).
     vectorgrid = f"{static_url}/vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"
     m.default_js = [("leaflet", f"{static_url}/vendor/leaflet/dist/leaflet.js"),
