@@ -83,8 +83,10 @@ def test_home_page_shows_coloured_areas(browser, server):
 
 
 def _tile_zooms(seen: dict) -> set[int]:
-    return {int(u.split("/tiles/WebMercatorQuad/")[1].split("/")[0])
-            for u in seen["requests"] if "/tiles/WebMercatorQuad/" in u}
+    """The zooms of the tiles fetched, each tile fetched once."""
+    tiles = [u for u in seen["requests"] if "/tiles/WebMercatorQuad/" in u]
+    assert len(tiles) == len(set(tiles)), "a tile was fetched twice"
+    return {int(u.split("/tiles/WebMercatorQuad/")[1].split("/")[0]) for u in tiles}
 
 
 def test_map_opens_in_one_step_at_the_link_or_over_the_city(browser, server):

@@ -20,6 +20,16 @@
     const container = map.getContainer();
     const t = cfg.text;
 
+    // the view is part of the link (?view=lat,lon,zoom): a shared map opens where it was,
+    // else over the city; in one step and before the handlers below, so that only the
+    // tiles of that view are fetched, and each once
+    const view = (new URLSearchParams(window.location.search).get("view") || "").split(",").map(Number);
+    if (view.length === 3 && view.every(Number.isFinite)) {
+      map.setView([view[0], view[1]], view[2], {animate: false});
+    } else if (cfg.bounds) {
+      map.fitBounds(cfg.bounds, {animate: false});
+    }
+
     function levelForZoom() { return map.getZoom() >= cfg.buurtZoom ? "buurt" : "wijk"; }
 
     // the tiles of one indicator, year and level (OGC API - Tiles, built by PostGIS and
@@ -257,14 +267,6 @@
       form.elements.year.addEventListener("change", showStations);
     }
 
-    // the view is part of the link (?view=lat,lon,zoom): a shared map opens where it was,
-    // else over the city; in one step, so that only the tiles of that view are fetched
-    const view = (new URLSearchParams(window.location.search).get("view") || "").split(",").map(Number);
-    if (view.length === 3 && view.every(Number.isFinite)) {
-      map.setView([view[0], view[1]], view[2], {animate: false});
-    } else if (cfg.bounds) {
-      map.fitBounds(cfg.bounds, {animate: false});
-    }
     map.on("moveend", () => {
       const c = map.getCenter(), q = new URLSearchParams(window.location.search);
       q.set("view", c.lat.toFixed(5) + "," + c.lng.toFixed(5) + "," + map.getZoom());
