@@ -74,7 +74,7 @@
       if (!cfg.outlines[level]) { return null; }
       const none = cfg.status.no_data || cfg.status.no_norm;
       return L.vectorGrid.protobuf(cfg.outlines[level] + "/{z}/{y}/{x}?properties=id", {
-        rendererFactory: L.svg.tile, interactive: false, maxNativeZoom: 18,
+        rendererFactory: L.canvas.tile, interactive: false, maxNativeZoom: 18,
         vectorTileLayerStyles: {[cfg.outlineLayers[level]]: () => ({
           fill: true, fillColor: none.colour, fillOpacity: 0.5, color: "#666666",
           weight: 0.5})}
