@@ -7,6 +7,7 @@ Everything runs inside a transaction that is rolled back, on the session's loade
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 import rasterio
 import yaml
+from psycopg.rows import dict_row
 from rasterio.crs import CRS
 from rasterio.transform import from_origin
 
@@ -30,6 +32,7 @@ from portal.indicators.methods import Method, load_methods
 from portal.ingest.load import load
 from portal.ingest.manifest import all_manifests, read_manifest
 from portal.settings import DATASETS_DIR, get_settings
+from portal.vocabulary import triplestore
 from portal.vocabulary.graph import VOCAB_DIR
 
 # The test buurt: a 100 m × 100 m square (1 ha) in The Hague.
@@ -322,7 +325,7 @@ def test_status_against_every_norm_valid_that_year(conn):
 
 # --- incremental recompute and a fifth theme
 
-def test_a_new_dataset_version_recomputes_only_its_indicators(conn, tmp_path):
+def test_a_new_dataset_version_recomputes_only_its_indicators(conn, tmp_path, caplog):
     folder = tmp_path / "demo-parken"
     shutil.copytree(DATASETS_DIR / "demo-parken", folder)
     src = DATASETS_DIR / "generated" / "green" / "parken.geojson"
@@ -334,6 +337,8 @@ def test_a_new_dataset_version_recomputes_only_its_indicators(conn, tmp_path):
     with conn.transaction(force_rollback=True):
         first = compute(conn, settings.attention_margin_fraction)
         assert first.computed == []  # nothing changed since the session's compute
+        stores = tmp_path / "stores"
+        build_store_of(conn, stores / "v1")
         load(conn, read_manifest(folder / "dataset.yml"))
         report = compute(conn, settings.attention_margin_fraction)
         assert sorted(report.computed) == ["park_within_300m_share",
@@ -342,11 +347,46 @@ def test_a_new_dataset_version_recomputes_only_its_indicators(conn, tmp_path):
         # status, trends and the read model were redone for those two only …
         assert report.scope == ["park_within_300m_share", "public_green_per_inhabitant"]
         incremental = derived_tables(conn)
+        # the SPARQL store replaces the observations of those two in a copy of the store
+        # before, and holds the results a store built anew holds
+        with caplog.at_level(logging.INFO, logger="portal.triplestore"):
+            build_store_of(conn, stores / "v2")
+        assert [r.results for r in caplog.records if r.msg == "SPARQL store built"] == [
+            AnyText("triples of park_within_300m_share, public_green_per_inhabitant replaced")]
+        build_store_of(conn, tmp_path / "anew" / "v2")
+        assert results_in(stores / "v2") == results_in(tmp_path / "anew" / "v2")
         # … and say what a full compute says, row for row
         assert compute(conn, settings.attention_margin_fraction, full=True).scope is None
         full = derived_tables(conn)
         for table, rows in full.items():
             assert incremental[table] == rows, table
+
+
+class AnyText(str):
+    """Equal to any text that ends with this one."""
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, str) and other.endswith(str(self))
+
+    __hash__ = str.__hash__
+
+
+def build_store_of(conn, path: Path) -> None:
+    """The SPARQL store of what `conn` sees (its transaction included) at `path`."""
+    factory, conn.row_factory = conn.row_factory, dict_row
+    try:
+        triplestore.build_store(conn, path)
+    finally:
+        conn.row_factory = factory
+
+
+def results_in(path: Path) -> set[tuple[str, str, str]]:
+    """Every triple of a store's results (default graph), as text."""
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(path))
+    return {(str(q.subject), str(q.predicate), str(q.object))
+            for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())}
 
 
 DERIVED = ("indicator_value", "norm_assessment", "indicator_trend", "goal_progress",

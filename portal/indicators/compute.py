@@ -483,8 +483,9 @@ def compute(conn: psycopg.Connection, attention: float,
             conn.execute("UPDATE monitor.data_state SET published_areas = %s", (areas,))
         run_sql(conn, "publish", {"scope": scope})
         conn.execute("UPDATE monitor.data_state SET published_inputs = %s", (inputs,))
-        if scope != []:  # results changed (the SPARQL store reloads them)
-            conn.execute("UPDATE monitor.data_state SET results_version = version")
+        if scope != []:  # results changed: the SPARQL store replaces those of the scope
+            conn.execute("UPDATE monitor.data_state SET results_base = results_version,"
+                         " results_scope = %s, results_version = version", (scope,))
         step("publish", t)
     return report
 

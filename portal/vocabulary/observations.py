@@ -30,6 +30,7 @@ QUERY = """
 SELECT id, area_code, level, indicator_iri, unit_iri, year, value, status,
        status_norm_iri, status_margin, norms, demo, source_kind
 FROM monitor.area_status
+WHERE monitor.in_scope(indicator, %(scope)s)
 """
 
 STATIONS_QUERY = """
@@ -71,14 +72,16 @@ class _Writer:
         self.lines.append(f"{s} {p} {o} .\n")
 
     def year(self, year: int) -> str:
-        """One time:ProperInterval per year, shared by its observations."""
-        node = f"_:year{year}"
+        """One time:ProperInterval per year, shared by its observations. Named, not blank: the
+        store adds the observations of a compute's scope to those kept, and a blank node
+        would be a new interval at every such load."""
+        node = iri(f"{self.public}/id/year/{year}")
         if year not in self.years:
             self.years.add(year)
             self.add(node, iri(RDF_TYPE), iri(f"{TIME}ProperInterval"))
-            for prop, day, end in (("hasBeginning", f"{year}-01-01", "b"),
-                                   ("hasEnd", f"{year}-12-31", "e")):
-                instant = f"_:year{year}{end}"
+            for prop, day, end in (("hasBeginning", f"{year}-01-01", "begin"),
+                                   ("hasEnd", f"{year}-12-31", "end")):
+                instant = iri(f"{self.public}/id/year/{year}/{end}")
                 self.add(node, iri(f"{TIME}{prop}"), instant)
                 self.add(instant, iri(RDF_TYPE), iri(f"{TIME}Instant"))
                 self.add(instant, iri(f"{TIME}inXSDDate"), f'"{day}"^^<{XSD}date>')
@@ -112,14 +115,14 @@ def _of_area(w: _Writer, node: str, r: dict) -> None:
     w.add(node, iri(f"{OM}areaCode"), text(r["area_code"]))
 
 
-def _area(w: _Writer, r: dict, n: int) -> None:
+def _area(w: _Writer, r: dict) -> None:
     obs = w.item("area-status", r["id"])
     w.add(obs, iri(RDF_TYPE), iri(f"{SOSA}Observation"))
     w.add(obs, iri(f"{SOSA}observedProperty"), iri(r["indicator_iri"]))
     _of_area(w, obs, r)
     w.add(obs, iri(f"{SOSA}phenomenonTime"), w.year(int(r["year"])))
     if r.get("value") is not None:
-        result = f"_:r{n}"
+        result = obs[:-1] + '#result>'  # named, for the store to replace it with its observation
         w.add(obs, iri(f"{SOSA}hasResult"), result)
         w.add(result, iri(RDF_TYPE), iri(f"{QUDT}QuantityValue"))
         w.add(result, iri(f"{QUDT}numericValue"), decimal(r["value"]))
@@ -156,13 +159,14 @@ def _goal(w: _Writer, r: dict) -> None:
     w.common(node, {**r, "status": None})
 
 
-def result_ntriples(conn, public_url: str) -> Iterator[str]:
-    """Area observations and goal progress as N-Triples lines; item IRIs under `public_url`.
-    These change only when a compute changes them (triplestore.py keeps them otherwise)."""
+def result_ntriples(conn, public_url: str, scope: list[str] | None = None) -> Iterator[str]:
+    """Area observations of the indicators in `scope` (None: all) and goal progress as
+    N-Triples lines; item IRIs under `public_url`. These change only when a compute changes
+    them (triplestore.py keeps them otherwise, or replaces those of its scope)."""
     w = _Writer(public_url)
     with conn.cursor(name="area_status_rdf", row_factory=dict_row) as cur:
-        for n, r in enumerate(cur.execute(QUERY)):
-            _area(w, r, n)
+        for r in cur.execute(QUERY, {"scope": scope}):
+            _area(w, r)
             if len(w.lines) > 50_000:
                 yield from w.flush()
     for r in conn.cursor(row_factory=dict_row).execute(GOALS_QUERY):

@@ -10,7 +10,9 @@ its graphs:
   named one has six). They change only when a compute changes them
   (`data_state.results_version`, which the graph records), so the store of a version that
   only loaded datasets starts as a copy of the previous one (a RocksDB checkpoint: hard
-  links, no time);
+  links, no time); after a compute with a scope (a new year of one grid) the copy has the
+  observations of the scope's indicators and the goal progress replaced
+  (`data_state.results_base`, `results_scope`); only a compute of everything loads them all;
 - `…/graph/meta`: vocabulary, catalogue and station figures, small, written anew each time.
 
 `portal compute` builds the store of the new data version after committing; an app that
@@ -38,8 +40,8 @@ from psycopg.rows import dict_row
 from portal.ingest.manifest import Manifest, all_manifests
 from portal.settings import CONFIG_DIR, VAR_DIR, City, get_settings
 from portal.vocabulary.catalogue import OnOffer, build_catalogue, load_derived
-from portal.vocabulary.graph import load_vocabulary
-from portal.vocabulary.observations import result_ntriples, station_ntriples
+from portal.vocabulary.graph import OM, SOSA, load_vocabulary
+from portal.vocabulary.observations import RDF_TYPE, TIME, result_ntriples, station_ntriples
 from portal.vocabulary.rebase import CANONICAL
 
 log = logging.getLogger("portal.triplestore")
@@ -135,30 +137,40 @@ def _reusable(root: Path, results_version: int | None):
 
 def build_store(conn: psycopg.Connection, path: Path, manifests: list[Manifest] | None = None,
                 city: City | None = None) -> None:
-    """Write the store for `path`: results (or those of the store before), meta graph."""
+    """Write the store for `path`: results (those of the store before, or those with the
+    observations of the last compute's scope replaced, or all anew), then the meta graph."""
     import pyoxigraph as ox
 
     t0 = time.perf_counter()
-    results_version = conn.execute(
-        "SELECT results_version FROM monitor.data_state").fetchone()["results_version"]
+    state = conn.execute("SELECT results_version, results_base, results_scope"
+                         " FROM monitor.data_state").fetchone()
+    results_version, scope = state["results_version"], state["results_scope"]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
     try:
         base = _reusable(path.parent, results_version)
-        reused = base is not None
-        if reused:
+        how = "kept"
+        if base is None and scope is not None:
+            base = _reusable(path.parent, state["results_base"])
+            how = "scope"
+        if base is not None:
             base.backup(str(tmp / "store"))
             del base
+        else:
+            how, scope = "anew", None
         store = ox.Store(str(tmp / "store"))
         results = 0  # triples loaded into the default graph
-        if reused:
-            store.clear_graph(ox.NamedNode(META_GRAPH))
-        else:
+        store.clear_graph(ox.NamedNode(META_GRAPH))
+        if how != "kept":
+            if how == "scope":
+                _drop_results(store, conn, scope)
             source = tmp / "results.nt"
             with source.open("w", encoding="utf-8") as out:
-                results = _write(out, result_ntriples(conn, CANONICAL))
+                results = _write(out, result_ntriples(conn, CANONICAL, scope))
             store.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES)
             source.unlink()
+            if how == "scope":
+                _drop_unused_years(store)
             if results_version is not None:
                 store.add(ox.Quad(ox.NamedNode(ENDPOINT), ox.NamedNode(VERSION_INFO),
                                   ox.Literal(str(results_version))))
@@ -174,8 +186,52 @@ def build_store(conn: psycopg.Connection, path: Path, manifests: list[Manifest] 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log.info("SPARQL store built", extra={
-        "path": str(path), "results": "kept" if reused else f"{results} triples loaded",
-        "meta": meta, "ms": round(1000 * (time.perf_counter() - t0))})
+        "path": str(path), "meta": meta, "ms": round(1000 * (time.perf_counter() - t0)),
+        "results": {"kept": "kept", "anew": f"{results} triples loaded"}.get(
+            how, f"{results} triples of {', '.join(scope or [])} replaced")})
+
+
+def _drop_results(store, conn: psycopg.Connection, scope: list[str]) -> None:
+    """Remove from a copy of the store before what the last compute wrote anew: the
+    observations of the indicators in its scope with their results, all goal progress (always
+    redone) and the results version. Quad by quad: Oxigraph removes a few hundred thousand a
+    second, where one SPARQL DELETE over the same took minutes at national size."""
+    import pyoxigraph as ox
+
+    default = ox.DefaultGraph()
+
+    def of(s=None, p=None, o=None):
+        return store.quads_for_pattern(s, ox.NamedNode(p) if p else None, o, default)
+
+    subjects = [ox.NamedNode(ENDPOINT)]
+    for r in conn.execute("SELECT iri FROM monitor.indicator WHERE code = ANY(%s)", (scope,)):
+        for q in of(p=f"{SOSA}observedProperty", o=ox.NamedNode(r["iri"])):
+            subjects.append(q.subject)
+            subjects.extend(x.object for x in of(q.subject, f"{SOSA}hasResult"))
+    subjects.extend(q.subject for q in of(p=RDF_TYPE, o=ox.NamedNode(f"{OM}GoalProgress")))
+    _remove(store, subjects)
+
+
+def _drop_unused_years(store) -> None:
+    """The year intervals no observation of the results points at any more (a year taken
+    out), as a store built anew would not have them."""
+    import pyoxigraph as ox
+
+    default, time_ = ox.DefaultGraph(), ox.NamedNode(f"{SOSA}phenomenonTime")
+    unused = [q.subject for q in store.quads_for_pattern(
+        None, ox.NamedNode(RDF_TYPE), ox.NamedNode(f"{TIME}ProperInterval"), default)
+        if next(store.quads_for_pattern(None, time_, q.subject, default), None) is None]
+    ends = [q.object for y in unused for q in store.quads_for_pattern(y, None, None, default)
+            if q.predicate.value in (f"{TIME}hasBeginning", f"{TIME}hasEnd")]
+    _remove(store, unused + ends)
+
+
+def _remove(store, subjects) -> None:
+    import pyoxigraph as ox
+
+    for s in subjects:
+        for q in list(store.quads_for_pattern(s, None, None, ox.DefaultGraph())):
+            store.remove(q)
 
 
 def _number(path: Path) -> int:
