@@ -91,8 +91,8 @@ class _Writer:
         lines, self.lines = self.lines, []
         yield from lines
 
-    def item(self, collection: str, ident: str) -> str:
-        return iri(f"{self.public}/ogc/collections/{collection}/items/{ident}")
+    def item(self, collection: str, ident: str, fragment: str = "") -> str:
+        return iri(f"{self.public}/ogc/collections/{collection}/items/{ident}{fragment}")
 
     def common(self, node: str, r: dict) -> None:
         if r.get("status"):
@@ -122,7 +122,7 @@ def _area(w: _Writer, r: dict) -> None:
     _of_area(w, obs, r)
     w.add(obs, iri(f"{SOSA}phenomenonTime"), w.year(int(r["year"])))
     if r.get("value") is not None:
-        result = obs[:-1] + '#result>'  # named, for the store to replace it with its observation
+        result = w.item("area-status", r["id"], "#result")  # named: replaced with its observation
         w.add(obs, iri(f"{SOSA}hasResult"), result)
         w.add(result, iri(RDF_TYPE), iri(f"{QUDT}QuantityValue"))
         w.add(result, iri(f"{QUDT}numericValue"), decimal(r["value"]))

@@ -148,22 +148,20 @@ def build_store(conn: psycopg.Connection, path: Path, manifests: list[Manifest] 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
     try:
-        base = _reusable(path.parent, results_version)
-        how = "kept"
+        base, how = _reusable(path.parent, results_version), "kept"
         if base is None and scope is not None:
-            base = _reusable(path.parent, state["results_base"])
-            how = "scope"
-        if base is not None:
+            base, how = _reusable(path.parent, state["results_base"]), "scope"
+        if base is None:
+            how, scope = "anew", None
+        else:
             base.backup(str(tmp / "store"))
             del base
-        else:
-            how, scope = "anew", None
         store = ox.Store(str(tmp / "store"))
         results = 0  # triples loaded into the default graph
         store.clear_graph(ox.NamedNode(META_GRAPH))
+        if how == "scope":
+            _drop_results(store, conn, scope)
         if how != "kept":
-            if how == "scope":
-                _drop_results(store, conn, scope)
             source = tmp / "results.nt"
             with source.open("w", encoding="utf-8") as out:
                 results = _write(out, result_ntriples(conn, CANONICAL, scope))
